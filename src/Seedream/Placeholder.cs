@@ -1,0 +1,2 @@
+namespace Seedream;
+internal static class Placeholder { }

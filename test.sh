@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Runs every test: installs what the tests need (Azurite from npm, the Bicep compiler from NuGet via restore),
+# builds the solution and runs all test projects. Usage: ./test.sh [extra dotnet test args]
+set -euo pipefail
+cd "$(dirname "$0")"
+
+if [[ ! -x node_modules/.bin/azurite ]]; then
+  echo "Installing Azurite (npm ci)..."
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+
+dotnet restore Functions.sln --nologo -v quiet
+dotnet build Functions.sln --no-restore --nologo -c Release -v quiet -clp:ErrorsOnly
+
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+set +e
+dotnet test Functions.sln --no-build --nologo -c Release "$@" 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+set -e
+
+# One closing line for the whole run, summed over the test projects.
+awk '/(Passed|Failed)! +- +Failed: +[0-9]+, +Passed: +[0-9]+/ {
+       gsub(",", ""); for (i = 1; i <= NF; i++) { if ($i == "Failed:") f += $(i+1); if ($i == "Passed:") p += $(i+1); if ($i == "Skipped:") s += $(i+1) }
+     }
+     END { printf "%d passed, %d failed, %d skipped\n", p, f, s }' "$log"
+exit "$status"

@@ -1,0 +1,2 @@
+namespace Seedream.Testing;
+internal static class Placeholder { }
