@@ -1,0 +1,212 @@
+// Seedream image pipeline on Azure Functions Flex Consumption. Subscription scope: creates the resource group,
+// so `azd up` and `az deployment sub create` both work from an empty subscription.
+targetScope = 'subscription'
+
+@minLength(1)
+@maxLength(64)
+@description('azd environment name; names the resource group and seeds unique resource names.')
+param environmentName string
+
+@minLength(1)
+@description('Azure region for every resource (must offer Flex Consumption).')
+param location string
+
+@secure()
+@minLength(1)
+@description('Seedream (Volcengine Ark / BytePlus ModelArk) API key, stored in Key Vault.')
+param seedreamApiKey string
+
+@minLength(1)
+@description('Seedream API base URLs, first preferred (…/api/v3 for Ark, …/v1 for an OpenAI-style gateway).')
+param seedreamBaseUrls string[] = [
+  'https://ark.ap-southeast.bytepluses.com/api/v3'
+]
+
+@allowed([
+  512
+  2048
+  4096
+])
+@description('Memory per Flex Consumption instance in MB.')
+param instanceMemoryMB int = 2048
+
+@minValue(1)
+@maxValue(1000)
+@description('Maximum number of instances the app scales out to.')
+param maximumInstanceCount int = 40
+
+@minValue(0)
+@description('Delete generated images this many days after creation; 0 keeps them forever.')
+param imageRetentionDays int = 0
+
+@minValue(30)
+@description('Days Log Analytics keeps telemetry.')
+param logRetentionInDays int = 30
+
+@secure()
+@description('Optional HTTPS webhook that receives Seedream.ImageSeries.Completed/Failed CloudEvents; empty for none.')
+param notificationWebhookUrl string = ''
+
+var tags = {
+  'azd-env-name': environmentName
+}
+var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
+var appIdentityName = 'id-func-${resourceToken}'
+var storageAccountName = 'st${resourceToken}'
+
+// Storage layout of docs/architecture.md §3.
+var imagesContainerName = 'images'
+var inboxContainerName = 'inbox'
+var jobsContainerName = 'jobs'
+var deploymentContainerName = 'app-package'
+var inboxDeadLetterContainerName = 'inbox-deadletter'
+var generationRequestsQueueName = 'generation-requests'
+var inboxEventsQueueName = 'inbox-events'
+
+resource resourceGroup 'Microsoft.Resources/resourceGroups@2025-04-01' = {
+  name: 'rg-${environmentName}'
+  location: location
+  tags: tags
+}
+
+module identity 'modules/identity.bicep' = {
+  name: 'identity'
+  scope: resourceGroup
+  params: {
+    name: appIdentityName
+    location: location
+    tags: tags
+  }
+}
+
+module storage 'modules/storage.bicep' = {
+  name: 'storage'
+  scope: resourceGroup
+  dependsOn: [
+    identity
+  ]
+  params: {
+    name: storageAccountName
+    location: location
+    tags: tags
+    containerNames: [
+      imagesContainerName
+      inboxContainerName
+      jobsContainerName
+      deploymentContainerName
+      inboxDeadLetterContainerName
+    ]
+    queueNames: [
+      generationRequestsQueueName
+      '${generationRequestsQueueName}-poison'
+      inboxEventsQueueName
+      '${inboxEventsQueueName}-poison'
+    ]
+    imagesPrefix: '${imagesContainerName}/'
+    imageRetentionDays: imageRetentionDays
+    appIdentityName: appIdentityName
+  }
+}
+
+module monitoring 'modules/monitoring.bicep' = {
+  name: 'monitoring'
+  scope: resourceGroup
+  dependsOn: [
+    identity
+  ]
+  params: {
+    logAnalyticsName: 'log-${resourceToken}'
+    applicationInsightsName: 'appi-${resourceToken}'
+    location: location
+    tags: tags
+    retentionInDays: logRetentionInDays
+    appIdentityName: appIdentityName
+  }
+}
+
+module keyVault 'modules/key-vault.bicep' = {
+  name: 'key-vault'
+  scope: resourceGroup
+  dependsOn: [
+    identity
+  ]
+  params: {
+    name: 'kv-${resourceToken}'
+    location: location
+    tags: tags
+    seedreamApiKeySecretName: 'seedream-api-key'
+    seedreamApiKey: seedreamApiKey
+    appIdentityName: appIdentityName
+  }
+}
+
+module eventGridTopic 'modules/event-grid-topic.bicep' = {
+  name: 'event-grid-topic'
+  scope: resourceGroup
+  dependsOn: [
+    identity
+  ]
+  params: {
+    name: 'evgt-${resourceToken}'
+    location: location
+    tags: tags
+    appIdentityName: appIdentityName
+    notificationWebhookUrl: notificationWebhookUrl
+    notificationEventTypes: [
+      'Seedream.ImageSeries.Completed'
+      'Seedream.ImageSeries.Failed'
+    ]
+  }
+}
+
+module inboxEvents 'modules/inbox-events.bicep' = {
+  name: 'inbox-events'
+  scope: resourceGroup
+  dependsOn: [
+    storage
+  ]
+  params: {
+    name: 'evgst-${resourceToken}'
+    location: location
+    tags: tags
+    storageAccountName: storageAccountName
+    inboxContainerName: inboxContainerName
+    inboxEventsQueueName: inboxEventsQueueName
+    deadLetterContainerName: inboxDeadLetterContainerName
+  }
+}
+
+module functionApp 'modules/function-app.bicep' = {
+  name: 'function-app'
+  scope: resourceGroup
+  // Its data roles come with the modules whose outputs it uses, so they exist before the app starts.
+  params: {
+    planName: 'plan-${resourceToken}'
+    appName: 'func-${resourceToken}'
+    location: location
+    tags: tags
+    appIdentityName: appIdentityName
+    appIdentityClientId: identity.outputs.clientId
+    storageBlobEndpoint: storage.outputs.blobEndpoint
+    storageQueueEndpoint: storage.outputs.queueEndpoint
+    deploymentContainerName: deploymentContainerName
+    instanceMemoryMB: instanceMemoryMB
+    maximumInstanceCount: maximumInstanceCount
+    applicationInsightsConnectionString: monitoring.outputs.applicationInsightsConnectionString
+    seedreamApiKeySecretUri: keyVault.outputs.seedreamApiKeySecretUri
+    seedreamBaseUrls: seedreamBaseUrls
+    eventGridTopicEndpoint: eventGridTopic.outputs.endpoint
+    generationRequestsQueueName: generationRequestsQueueName
+    inboxEventsQueueName: inboxEventsQueueName
+    imagesContainerName: imagesContainerName
+    jobsContainerName: jobsContainerName
+    inboxContainerName: inboxContainerName
+  }
+}
+
+output AZURE_LOCATION string = location
+output AZURE_RESOURCE_GROUP string = resourceGroup.name
+output FUNCTION_APP_NAME string = functionApp.outputs.name
+output FUNCTION_APP_URL string = functionApp.outputs.url
+output EVENT_GRID_TOPIC_ENDPOINT string = eventGridTopic.outputs.endpoint
+output STORAGE_ACCOUNT_NAME string = storage.outputs.name

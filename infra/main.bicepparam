@@ -1,0 +1,15 @@
+// Defaults for `azd up` (azd exports AZURE_ENV_NAME and AZURE_LOCATION) and for `az deployment sub create`
+// (export them yourself). The API key is never stored here: `azd env set SEEDREAM_API_KEY <key>` or export it.
+using 'main.bicep'
+
+param environmentName = readEnvironmentVariable('AZURE_ENV_NAME', 'seedream')
+param location = readEnvironmentVariable('AZURE_LOCATION', 'southeastasia')
+param seedreamApiKey = readEnvironmentVariable('SEEDREAM_API_KEY')
+param seedreamBaseUrls = [
+  readEnvironmentVariable('SEEDREAM_BASE_URL', 'https://ark.ap-southeast.bytepluses.com/api/v3')
+]
+param instanceMemoryMB = 2048
+param maximumInstanceCount = 40
+param imageRetentionDays = int(readEnvironmentVariable('IMAGE_RETENTION_DAYS', '0'))
+param logRetentionInDays = 30
+param notificationWebhookUrl = readEnvironmentVariable('NOTIFICATION_WEBHOOK_URL', '')
