@@ -1,2 +1,0 @@
-namespace Seedream.Testing;
-internal static class Placeholder { }
