@@ -1,2 +1,4 @@
-var app = WebApplication.CreateBuilder(args).Build();
+using SeedreamEmulator;
+
+var app = EmulatorApplication.Create(args);
 app.Run();

@@ -1,0 +1,35 @@
+namespace SeedreamEmulator;
+
+/// <summary>
+/// Emulator settings (configuration section <c>Emulator</c>, environment <c>Emulator__*</c>).
+/// The instance is shared by all requests and may be changed while the emulator runs.
+/// </summary>
+public sealed class EmulatorOptions
+{
+    public const string SectionName = "Emulator";
+    public const string DefaultApiKey = "local-seedream-key";
+
+    /// <summary>The only API key accepted in <c>Authorization: Bearer</c>.</summary>
+    public string ApiKey { get; set; } = DefaultApiKey;
+
+    /// <summary>Simulated generation time per image.</summary>
+    public TimeSpan ImageDelay { get; set; } = TimeSpan.Zero;
+
+    /// <summary>Fill images with noise so that encoded sizes are realistic (slow to encode, cached).</summary>
+    public bool NoiseContent { get; set; }
+
+    /// <summary>Fetch and check reference URLs that do not point at the emulator (needs internet).</summary>
+    public bool FetchExternalReferences { get; set; }
+
+    /// <summary>Validity of signed result URLs (<c>X-Tos-Expires</c>).</summary>
+    public TimeSpan UrlLifetime { get; set; } = TimeSpan.FromHours(24);
+
+    /// <summary>HMAC key for result URLs; random per process unless configured.</summary>
+    public string SigningKey { get; set; } = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+
+    /// <summary>Upper bound of the encoded-image cache.</summary>
+    public long ImageCacheBytes { get; set; } = 1L << 30;
+
+    /// <summary>Largest accepted reference image (contract §3.2: 30 MB).</summary>
+    public long MaxReferenceImageBytes { get; set; } = 30L * 1024 * 1024;
+}

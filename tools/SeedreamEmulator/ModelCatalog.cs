@@ -1,0 +1,88 @@
+namespace SeedreamEmulator;
+
+/// <summary>What one Seedream model accepts (contract §2.2 and §3).</summary>
+internal sealed record ModelProfile(
+    string Family,
+    string ErrorName,
+    IReadOnlyList<string> SizeKeywords,
+    string DefaultSize,
+    long MinPixels,
+    long MaxPixels,
+    int MaxReferences,
+    bool RequiresReference,
+    bool SupportsSequential,
+    bool SupportsStream,
+    bool SupportsOutputFormat,
+    IReadOnlyList<string> OptimizeModes,
+    bool SupportsWebSearch,
+    bool SupportsLayerDecomposition,
+    bool ReportsOutputFormat);
+
+internal static class ModelCatalog
+{
+    /// <summary>Response <c>model</c> for endpoint ids (<c>ep-…</c>): they are served as Seedream 4.5.</summary>
+    public const string EndpointModelEcho = "doubao-seedream-4-5-251128";
+
+    private static readonly ModelProfile Lite = new(
+        "5.0-lite", "doubao-seedream-5-0", ["2K", "3K", "4K"], "2048x2048", 3_686_400, 16_777_216, 14,
+        RequiresReference: false, SupportsSequential: true, SupportsStream: true, SupportsOutputFormat: true,
+        ["standard"], SupportsWebSearch: true, SupportsLayerDecomposition: false, ReportsOutputFormat: true);
+
+    private static readonly ModelProfile V45 = new(
+        "4.5", "doubao-seedream-4-5", ["2K", "4K"], "2048x2048", 3_686_400, 16_777_216, 14,
+        RequiresReference: false, SupportsSequential: true, SupportsStream: true, SupportsOutputFormat: false,
+        ["standard"], SupportsWebSearch: false, SupportsLayerDecomposition: false, ReportsOutputFormat: false);
+
+    private static readonly ModelProfile V40 = new(
+        "4.0", "doubao-seedream-4-0", ["1K", "2K", "4K"], "2048x2048", 921_600, 16_777_216, 14,
+        RequiresReference: false, SupportsSequential: true, SupportsStream: true, SupportsOutputFormat: false,
+        ["standard", "fast"], SupportsWebSearch: false, SupportsLayerDecomposition: false, ReportsOutputFormat: false);
+
+    private static readonly ModelProfile V30 = new(
+        "3.0-t2i", "doubao-seedream-3-0-t2i", [], "1024x1024", 512 * 512, 2048 * 2048, 0,
+        RequiresReference: false, SupportsSequential: false, SupportsStream: false, SupportsOutputFormat: false,
+        [], SupportsWebSearch: false, SupportsLayerDecomposition: false, ReportsOutputFormat: false);
+
+    private static readonly ModelProfile SeedEdit = new(
+        "seededit-3.0", "doubao-seededit-3-0-i2i", ["adaptive"], "adaptive", 0, 0, 1,
+        RequiresReference: true, SupportsSequential: false, SupportsStream: false, SupportsOutputFormat: false,
+        [], SupportsWebSearch: false, SupportsLayerDecomposition: false, ReportsOutputFormat: false);
+
+    private static readonly ModelProfile Pro = new(
+        "5.0-pro", "doubao-seedream-5-0-pro", ["1K", "1.5K", "2K"], "2K", 921_600, 4_624_220, 10,
+        RequiresReference: false, SupportsSequential: false, SupportsStream: false, SupportsOutputFormat: true,
+        ["standard", "fast"], SupportsWebSearch: false, SupportsLayerDecomposition: true, ReportsOutputFormat: true);
+
+    private static readonly Dictionary<string, ModelProfile> ById = new(StringComparer.Ordinal)
+    {
+        ["doubao-seedream-5-0-260128"] = Lite,
+        ["doubao-seedream-5-0-lite-260128"] = Lite,
+        ["seedream-5-0-260128"] = Lite,
+        ["seedream-5-0-lite-260128"] = Lite,
+        ["doubao-seedream-5-0-lite"] = Lite,
+        ["doubao-seedream-4-5-251128"] = V45,
+        ["seedream-4-5-251128"] = V45,
+        ["seedream-4.5"] = V45,
+        ["doubao-seedream-4-0-250828"] = V40,
+        ["seedream-4-0-250828"] = V40,
+        ["bytedance/seedream-4.0"] = V40,
+        ["doubao-seedream-3-0-t2i-250415"] = V30,
+        ["seedream-3-0-t2i-250415"] = V30,
+        ["doubao-seededit-3-0-i2i-250628"] = SeedEdit,
+        ["seededit-3-0-i2i-250628"] = SeedEdit,
+        ["doubao-seedream-5-0-pro-260628"] = Pro,
+        ["dola-seedream-5-0-pro-260628"] = Pro,
+        ["dola-seedream-5-0-flash-260915"] = Pro,
+    };
+
+    /// <summary>Finds the profile and the id the response echoes; null for unknown ids.</summary>
+    public static (ModelProfile Profile, string Echo)? Find(string model)
+    {
+        if (model.StartsWith("ep-", StringComparison.Ordinal) && model.Length > 3)
+        {
+            return (V45, EndpointModelEcho);
+        }
+
+        return ById.TryGetValue(model, out var profile) ? (profile, model) : null;
+    }
+}
