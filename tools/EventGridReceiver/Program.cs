@@ -1,2 +1,18 @@
-var app = WebApplication.CreateBuilder(args).Build();
+using EventGridReceiver;
+
+// Standalone local Event Grid topic: dotnet run --project tools/EventGridReceiver -- --urls http://127.0.0.1:5090
+var builder = WebApplication.CreateSlimBuilder(args);
+if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["ASPNETCORE_URLS"]))
+{
+    builder.WebHost.UseUrls("http://127.0.0.1:5090");
+}
+
+// Only warnings from the framework: the console is for the one-line-per-event log.
+builder.Logging.SetMinimumLevel(LogLevel.Warning);
+
+var key = builder.Configuration["Receiver:Key"] is { Length: > 0 } configured ? configured : EventGridReceiverServer.DefaultKey;
+var app = builder.Build();
+app.MapEventGridReceiver(new ReceivedEvents(), key, Console.Out);
+app.Lifetime.ApplicationStarted.Register(() =>
+    Console.WriteLine($"Event Grid receiver: {string.Join(", ", app.Urls.Select(url => url.TrimEnd('/') + EventGridReceiverEndpoints.Route))}"));
 app.Run();
