@@ -149,6 +149,17 @@ internal sealed class ArmExpression
                 return JsonValue.Create(Format(AsString(arguments[0]), arguments.Skip(1).ToList()));
             case "concat" when arguments.All(argument => argument is JsonValue):
                 return JsonValue.Create(string.Concat(arguments.Select(AsString)));
+            case "createObject":
+                return new JsonObject(arguments.Chunk(2).Select(pair =>
+                    KeyValuePair.Create(AsString(pair[0]), pair[1]?.DeepClone())));
+            case "union" when arguments.All(argument => argument is JsonObject):
+                var merged = new JsonObject();
+                foreach (var property in arguments.SelectMany(argument => argument!.AsObject()))
+                {
+                    merged[property.Key] = property.Value?.DeepClone();
+                }
+
+                return merged;
             case "createArray":
                 return new JsonArray(arguments.Select(argument => argument?.DeepClone()).ToArray());
             case "not" when arguments[0] is JsonValue flag && flag.TryGetValue(out bool value):
