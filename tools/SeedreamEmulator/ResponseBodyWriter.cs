@@ -99,6 +99,7 @@ internal sealed class ResponseTruncatedException : Exception
 /// <summary>Lets the first <c>limit</c> body bytes through, then aborts the connection (<c>truncate</c> fault).</summary>
 internal sealed class TruncatingStream(Stream inner, HttpContext context, long limit) : Stream
 {
+    private static readonly TimeSpan DeliveryGrace = TimeSpan.FromMilliseconds(100);
     private long _written;
 
     public override bool CanRead => false;
@@ -119,6 +120,9 @@ internal sealed class TruncatingStream(Stream inner, HttpContext context, long l
         if (allowed < buffer.Length)
         {
             await inner.FlushAsync(cancellationToken).ConfigureAwait(false);
+
+            // Aborting resets the connection, and a reset can discard bytes the client has not read yet.
+            await Task.Delay(DeliveryGrace, CancellationToken.None).ConfigureAwait(false);
             context.Abort();
             throw new ResponseTruncatedException();
         }
