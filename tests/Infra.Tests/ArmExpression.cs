@@ -141,14 +141,12 @@ internal sealed class ArmExpression
                 return _scope.ParameterValue(AsString(arguments[0]));
             case "variables":
                 return _scope.VariableValue(AsString(arguments[0]));
-            case "copyIndex" when _copyIndex is int index:
-                return JsonValue.Create(index + (arguments.Count > 0 && arguments[0] is JsonValue offset && offset.TryGetValue(out int by) ? by : 0));
+            case "copyIndex" when _copyIndex is int index && arguments.Count == 0:
+                return JsonValue.Create(index);
             case "length" when arguments[0] is JsonArray array:
                 return JsonValue.Create(array.Count);
             case "format":
                 return JsonValue.Create(Format(AsString(arguments[0]), arguments.Skip(1).ToList()));
-            case "concat" when arguments.All(argument => argument is JsonValue):
-                return JsonValue.Create(string.Concat(arguments.Select(AsString)));
             case "createObject":
                 return new JsonObject(arguments.Chunk(2).Select(pair =>
                     KeyValuePair.Create(AsString(pair[0]), pair[1]?.DeepClone())));
@@ -162,8 +160,6 @@ internal sealed class ArmExpression
                 return merged;
             case "createArray":
                 return new JsonArray(arguments.Select(argument => argument?.DeepClone()).ToArray());
-            case "not" when arguments[0] is JsonValue flag && flag.TryGetValue(out bool value):
-                return JsonValue.Create(!value);
             case "resourceId" or "subscriptionResourceId":
                 return JsonValue.Create(ResourceId(arguments));
             case "reference":

@@ -61,14 +61,15 @@ internal sealed class ArmTemplateScope
     /// <summary>Every resource this template and its nested deployments create (existing references excluded), loops expanded.</summary>
     public IEnumerable<ArmResource> Resources()
     {
+        // Language version 2.0 templates key resources by symbolic name; older ones list them.
         var declared = _template["resources"] switch
         {
-            JsonObject symbolic => symbolic.Select(property => (Symbol: property.Key, Definition: property.Value!.AsObject())),
-            JsonArray array => array.Select((item, index) => (Symbol: index.ToString(System.Globalization.CultureInfo.InvariantCulture), Definition: item!.AsObject())),
+            JsonObject symbolic => symbolic.Select(property => property.Value!.AsObject()),
+            JsonArray array => array.Select(item => item!.AsObject()),
             _ => [],
         };
 
-        foreach (var (symbol, definition) in declared)
+        foreach (var definition in declared)
         {
             if (definition["existing"]?.GetValue<bool>() == true)
             {
@@ -80,7 +81,7 @@ internal sealed class ArmTemplateScope
                 : [null];
             foreach (var copyIndex in copyIndexes)
             {
-                var resource = new ArmResource(symbol, definition, this, copyIndex);
+                var resource = new ArmResource(definition, this, copyIndex);
                 yield return resource;
                 if (resource.Type == "Microsoft.Resources/deployments")
                 {
@@ -96,10 +97,8 @@ internal sealed class ArmTemplateScope
 
 /// <summary>A resource of the compiled deployment, read through <see cref="ArmExpression"/>.</summary>
 /// <remarks>Resource ids evaluate to <c>type(name)</c>, so <see cref="Id"/> can be compared with scopes and references.</remarks>
-internal sealed class ArmResource(string symbol, JsonObject definition, ArmTemplateScope scope, int? copyIndex)
+internal sealed class ArmResource(JsonObject definition, ArmTemplateScope scope, int? copyIndex)
 {
-    public string Symbol { get; } = symbol;
-
     public JsonObject Definition { get; } = definition;
 
     public ArmTemplateScope Scope { get; } = scope;
