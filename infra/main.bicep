@@ -69,6 +69,8 @@ resource resourceGroup 'Microsoft.Resources/resourceGroups@2025-04-01' = {
   tags: tags
 }
 
+// Modules find the identity and the storage account by name (known before deployment, which keeps role assignment
+// names and what-if predictions exact), so they depend on the modules that create them explicitly.
 module identity 'modules/identity.bicep' = {
   name: 'identity'
   scope: resourceGroup
