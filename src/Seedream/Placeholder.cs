@@ -1,2 +1,0 @@
-namespace Seedream;
-internal static class Placeholder { }

@@ -1,0 +1,126 @@
+using System.Text;
+
+namespace Seedream;
+
+/// <summary>
+/// Every failure of the Seedream client: API errors (both the Ark and the OpenAI-gateway envelope), network failures,
+/// client-side validation and result-content checks. Never contains the API key.
+/// </summary>
+public class SeedreamException : Exception
+{
+    /// <summary>Code for a result whose bytes are not a PNG/JPEG image (or not valid base64).</summary>
+    public const string InvalidImageContentCode = "InvalidImageContent";
+
+    /// <summary>Code for a result image larger than <see cref="SeedreamDownloadPolicy.MaxImageBytes"/>.</summary>
+    public const string ImageTooLargeCode = "ImageTooLarge";
+
+    /// <summary>Code for a response body that ended (or was cut) before it was complete.</summary>
+    public const string ResponseTruncatedCode = "ResponseTruncated";
+
+    /// <summary>Code for a response body that is not the JSON or SSE the contract describes.</summary>
+    public const string InvalidResponseCode = "InvalidResponse";
+
+    /// <summary>Code for a download refused by the download policy (private address, http, redirect).</summary>
+    public const string DownloadBlockedCode = "DownloadBlocked";
+
+    /// <summary>Code for a request or download that ran past its configured timeout.</summary>
+    public const string TimeoutCode = "Timeout";
+
+    /// <summary>Code for a network failure without an HTTP response.</summary>
+    public const string NetworkErrorCode = "NetworkError";
+
+    public SeedreamException(
+        string message,
+        int status = 0,
+        string? errorCode = null,
+        string? param = null,
+        string? errorType = null,
+        string? requestId = null,
+        bool? isTransient = null,
+        bool mayHaveReachedServer = false,
+        IReadOnlyList<SeedreamValidationError>? validationErrors = null,
+        Exception? innerException = null)
+        : base(message, innerException)
+    {
+        Status = status;
+        ErrorCode = errorCode;
+        Param = param;
+        ErrorType = errorType;
+        RequestId = requestId;
+        ValidationErrors = validationErrors ?? [];
+        Advice = AdviceFor(status, errorCode);
+        IsTransient = isTransient ?? (status is 408 or 429 or >= 500);
+        MayHaveReachedServer = mayHaveReachedServer;
+    }
+
+    /// <summary>For mocking frameworks.</summary>
+    protected SeedreamException()
+    {
+        ValidationErrors = [];
+    }
+
+    /// <summary>HTTP status; 0 when there was no response (network failure, validation, timeout).</summary>
+    public int Status { get; }
+
+    /// <summary>Seedream or gateway error code, e.g. <c>InvalidParameter</c>, <c>model_not_found</c>, <c>InvalidImageContent</c>.</summary>
+    public string? ErrorCode { get; }
+
+    public string? Param { get; }
+
+    /// <summary>Error type, e.g. <c>BadRequest</c> (Ark) or <c>new_api_error</c> (gateway).</summary>
+    public string? ErrorType { get; }
+
+    /// <summary>Server request id: the <c>x-request-id</c> header, else the id quoted in the message.</summary>
+    public string? RequestId { get; }
+
+    /// <summary>What to check, for the status or code (401 key and header, 403 balance/quota/permission, 404 model id, 400 parameter).</summary>
+    public string? Advice { get; }
+
+    /// <summary>True for 408, 429, 5xx and network failures: a queue may retry later. False for 400/401/403/404.</summary>
+    public bool IsTransient { get; }
+
+    /// <summary>True once the POST may have reached the server (it may be billed): never repeat it automatically.</summary>
+    public bool MayHaveReachedServer { get; }
+
+    /// <summary>The client-side validation failures (status 400, no call made); empty otherwise.</summary>
+    public IReadOnlyList<SeedreamValidationError> ValidationErrors { get; }
+
+    internal static SeedreamException ForValidation(IReadOnlyList<SeedreamValidationError> errors)
+    {
+        var first = errors[0];
+        var message = new StringBuilder("The request is not valid for the Seedream API and was not sent: ");
+        message.AppendJoin("; ", errors.Select(e => $"{e.Param}: {e.Message}"));
+        return new SeedreamException(message.ToString(), 400, first.Code, first.Param, "BadRequest",
+            isTransient: false, validationErrors: errors);
+    }
+
+    internal static SeedreamException ForInvalidRequestJson(string path, string message) =>
+        ForValidation([new SeedreamValidationError(path, ImageGenerationRequestValidator.InvalidParameter, message)]);
+
+    internal static string? AdviceFor(int status, string? code)
+    {
+        if (code is not null && (code.Equals("model_not_found", StringComparison.OrdinalIgnoreCase)
+            || code.StartsWith("InvalidEndpointOrModel", StringComparison.Ordinal)
+            || code is "ModelNotOpen" or "UnsupportedModel"))
+        {
+            return ModelAdvice;
+        }
+
+        return status switch
+        {
+            401 => "Check the API key (Seedream:ApiKey) and that it is sent as 'Authorization: Bearer <key>'.",
+            403 => "Check the account balance, the quota and the permission to use this model (activate it in the console).",
+            404 => ModelAdvice,
+            400 when code is not null && (code.StartsWith("InvalidParameter", StringComparison.Ordinal) || code.StartsWith("MissingParameter", StringComparison.Ordinal)
+                || code.StartsWith("InvalidImageURL", StringComparison.Ordinal) || code is "invalid_request" or "bad_request" or "invalid_parameters") =>
+                "A parameter is not supported by this model: check size, image, response_format and output_format against the model's capabilities.",
+            400 when code is not null && code.Contains("SensitiveContent", StringComparison.Ordinal) =>
+                "The prompt, a reference image or the output was refused by content moderation; change the input.",
+            429 => "Rate limited (500 images per minute per model): retry after the indicated delay or lower the request rate.",
+            >= 500 => "Server or gateway failure: retry later.",
+            _ => null,
+        };
+    }
+
+    private const string ModelAdvice = "The model id is wrong or not available to this key: check GET /models on a gateway, or the model list and activation in the console (some accounts must use an ep-… endpoint id).";
+}

@@ -1,0 +1,22 @@
+namespace Seedream;
+
+/// <summary>Model ids of the first-party APIs: Volcengine Ark (<c>doubao-…</c>) and BytePlus ModelArk (<c>seedream-…</c>, <c>dola-…</c>).</summary>
+public static class SeedreamModels
+{
+    public const string Seedream50Lite = "doubao-seedream-5-0-260128";
+    public const string Seedream50LiteAlias = "doubao-seedream-5-0-lite-260128";
+    public const string Seedream45 = "doubao-seedream-4-5-251128";
+    public const string Seedream40 = "doubao-seedream-4-0-250828";
+    public const string Seedream30TextToImage = "doubao-seedream-3-0-t2i-250415";
+    public const string SeedEdit30ImageToImage = "doubao-seededit-3-0-i2i-250628";
+    public const string Seedream50Pro = "doubao-seedream-5-0-pro-260628";
+
+    public const string BytePlusSeedream50Lite = "seedream-5-0-260128";
+    public const string BytePlusSeedream50LiteAlias = "seedream-5-0-lite-260128";
+    public const string BytePlusSeedream45 = "seedream-4-5-251128";
+    public const string BytePlusSeedream40 = "seedream-4-0-250828";
+    public const string BytePlusSeedream30TextToImage = "seedream-3-0-t2i-250415";
+    public const string BytePlusSeedEdit30ImageToImage = "seededit-3-0-i2i-250628";
+    public const string BytePlusSeedream50Pro = "dola-seedream-5-0-pro-260628";
+    public const string BytePlusSeedream50Flash = "dola-seedream-5-0-flash-260915";
+}
