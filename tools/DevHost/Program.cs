@@ -1,2 +1,13 @@
-var app = WebApplication.CreateBuilder(args).Build();
-app.Run();
+using Seedream.DevHost;
+using Seedream.Functions;
+
+// Development host: runs the app's function classes where Azure Functions Core Tools are not installed.
+// Reads host.json and local.settings.json from the current directory (the repository root under ./run.sh).
+var options = new FunctionsDevHostOptions
+{
+    ConfigureServices = (services, configuration) => services.AddSeedreamPipeline(configuration),
+};
+options.FunctionAssemblies.Add(typeof(PipelineServiceCollectionExtensions).Assembly);
+
+var app = FunctionsDevHost.Build(args, options);
+await app.RunAsync();

@@ -1,0 +1,6 @@
+using Seedream.Testing;
+
+namespace Seedream.DevHost.Tests;
+
+[CollectionDefinition(AzuriteFixture.CollectionName)]
+public sealed class AzuriteCollection : ICollectionFixture<AzuriteFixture>;

@@ -1,0 +1,95 @@
+using Azure.Storage.Queues;
+using Seedream.Testing;
+
+namespace Seedream.DevHost.Tests;
+
+[Collection(AzuriteFixture.CollectionName)]
+public sealed class QueueTriggerTests(AzuriteFixture azurite) : IAsyncLifetime
+{
+    private TestDevHost _host = null!;
+
+    public async Task InitializeAsync() => _host = await TestDevHost.StartAsync(azurite);
+
+    public async Task DisposeAsync() => await _host.DisposeAsync();
+
+    [Fact]
+    public async Task FailingMessage_IsRetriedAfterVisibilityTimeout_ThenMovedToPoisonQueue()
+    {
+        var body = "fail-" + Guid.NewGuid();
+
+        await _host.WorkQueue.SendMessageAsync(body);
+
+        // The poison queue's own function (queue "%SampleWorkQueue%-poison") receives it once it has been moved.
+        await _host.WaitForAsync("SamplePoison", body, count: 1, TimeSpan.FromSeconds(20));
+        var attempts = _host.Recorder.For("SampleWork", body);
+        Assert.Equal([1L, 2L, 3L], attempts.Select(a => a.DequeueCount));
+        for (var i = 1; i < attempts.Count; i++)
+        {
+            var gap = attempts[i].At - attempts[i - 1].At;
+            Assert.True(gap >= TimeSpan.FromMilliseconds(950), $"Retry {i} came {gap.TotalMilliseconds} ms after the previous attempt; visibilityTimeout is 1 s.");
+        }
+
+        await TestDevHost.WaitUntilEmptyAsync(_host.WorkQueue, TimeSpan.FromSeconds(5));
+        await TestDevHost.WaitUntilEmptyAsync(_host.WorkPoisonQueue, TimeSpan.FromSeconds(5));
+    }
+
+    [Fact]
+    public async Task SucceedingMessage_IsInvokedOnceAndDeleted()
+    {
+        var body = "ok-" + Guid.NewGuid();
+
+        await _host.WorkQueue.SendMessageAsync(body);
+
+        var invocations = await _host.WaitForAsync("SampleWork", body, count: 1, TimeSpan.FromSeconds(10));
+        Assert.Equal(1, invocations.Single().DequeueCount);
+        // An undeleted message would still be counted while leased (the count includes invisible messages).
+        await TestDevHost.WaitUntilEmptyAsync(_host.WorkQueue, TimeSpan.FromSeconds(5));
+    }
+
+    [Fact]
+    public async Task Base64Message_FromQueueClient_ArrivesAsTheSameText()
+    {
+        var body = $$"""{"prompt":"猫 ✓ <&> \"quoted\"","id":"{{Guid.NewGuid()}}"}""";
+
+        await _host.TextQueue.SendMessageAsync(body);
+
+        var received = await _host.WaitForAsync("SampleText", body, count: 1, TimeSpan.FromSeconds(10));
+        Assert.Single(received);
+    }
+
+    [Fact]
+    public async Task MessageThatIsNotBase64_IsMovedToPoisonQueueUnchanged()
+    {
+        var rawText = "not base64 % " + Guid.NewGuid();
+        var rawQueue = new QueueClient(azurite.ConnectionString, _host.TextQueue.Name, new QueueClientOptions { MessageEncoding = QueueMessageEncoding.None });
+
+        await rawQueue.SendMessageAsync(rawText);
+
+        var rawPoison = new QueueClient(azurite.ConnectionString, _host.TextQueue.Name + "-poison", new QueueClientOptions { MessageEncoding = QueueMessageEncoding.None });
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        while (!await rawPoison.ExistsAsync() || (await rawPoison.PeekMessagesAsync(1)).Value.Length == 0)
+        {
+            await Task.Delay(25, deadline.Token);
+        }
+
+        Assert.Equal(rawText, (await rawPoison.PeekMessagesAsync(1)).Value[0].Body.ToString());
+        Assert.DoesNotContain(_host.Recorder.Invocations, i => i.Body == rawText);
+        await TestDevHost.WaitUntilEmptyAsync(_host.TextQueue, TimeSpan.FromSeconds(5));
+    }
+
+    [Fact]
+    public async Task Shutdown_CancelsInFlightInvocation_AndReleasesItsMessage()
+    {
+        var body = "block-" + Guid.NewGuid();
+        await _host.WorkQueue.SendMessageAsync(body);
+        await _host.WaitForAsync("SampleWorkStarted", body, count: 1, TimeSpan.FromSeconds(10));
+
+        await _host.App.StopAsync();
+
+        var cancelled = _host.Recorder.For("SampleWork", body);
+        Assert.True(Assert.Single(cancelled).Cancelled);
+        // Released with no visibility delay: another host can take it at once.
+        var visible = (await _host.WorkQueue.PeekMessagesAsync(1)).Value;
+        Assert.Equal(body, Assert.Single(visible).Body.ToString());
+    }
+}
