@@ -1,0 +1,49 @@
+using System.Diagnostics;
+
+namespace Seedream.Functions;
+
+/// <summary>One trace per job: the submission's W3C trace context is carried in the job and parents all of its work.</summary>
+public static class PipelineTelemetry
+{
+    public const string ActivitySourceName = "Seedream.Functions";
+
+    public static ActivitySource ActivitySource { get; } = new(ActivitySourceName);
+
+    /// <summary>The trace context to hand on: the current activity's, else the caller's header, else a new root.</summary>
+    public static string CurrentOrNewTraceParent(string? incomingTraceParent)
+    {
+        if (Activity.Current is { IdFormat: ActivityIdFormat.W3C } current)
+        {
+            return current.Id!;
+        }
+
+        if (incomingTraceParent is not null && ActivityContext.TryParse(incomingTraceParent, null, out _))
+        {
+            return incomingTraceParent;
+        }
+
+        return $"00-{ActivityTraceId.CreateRandom()}-{ActivitySpanId.CreateRandom()}-01";
+    }
+
+    /// <summary>Starts the activity for a piece of a job's work as a child of the job's trace context.</summary>
+    public static Activity StartJobActivity(string name, string jobId, string? traceParent, ActivityKind kind = ActivityKind.Consumer)
+    {
+        var parent = traceParent is not null && ActivityContext.TryParse(traceParent, null, out var context) ? context : default;
+        // Without a listener on this source an activity is still needed: it makes the job's trace current, so the
+        // HTTP client, the storage SDK and the event publisher all continue it instead of the invocation's trace.
+        var activity = ActivitySource.StartActivity(name, kind, parent) ?? StartUnlistened(name, parent);
+        activity.SetTag("seedream.job.id", jobId);
+        return activity;
+    }
+
+    private static Activity StartUnlistened(string name, ActivityContext parent)
+    {
+        var activity = new Activity(name);
+        if (parent != default)
+        {
+            activity.SetParentId(parent.TraceId, parent.SpanId, parent.TraceFlags);
+        }
+
+        return activity.Start();
+    }
+}

@@ -1,0 +1,96 @@
+using System.Diagnostics;
+using Azure.Messaging;
+using Azure.Messaging.EventGrid;
+using Microsoft.Extensions.Options;
+
+namespace Seedream.Functions;
+
+/// <summary>Publishes the job's CloudEvents 1.0 to Event Grid.</summary>
+public class JobEventPublisher
+{
+    public const string CompletedType = "Seedream.ImageSeries.Completed";
+    public const string FailedType = "Seedream.ImageSeries.Failed";
+    public const string ImageStoredType = "Seedream.Image.Stored";
+
+    private readonly EventGridPublisherClient _client;
+    private readonly EventGridOptions _options;
+
+    public JobEventPublisher(EventGridPublisherClient client, IOptions<EventGridOptions> options)
+    {
+        _client = client;
+        _options = options.Value;
+    }
+
+    public bool PublishesImageStoredEvents => _options.PublishImageStoredEvents;
+
+    /// <summary>The terminal event's type for a terminal status.</summary>
+    public static string TerminalTypeFor(JobStatus status) => status == JobStatus.Failed ? FailedType : CompletedType;
+
+    /// <summary>Stable per job and outcome, so a republish after a crash carries the same id.</summary>
+    public static string TerminalEventId(string jobId, string type) => $"{jobId}.{(type == FailedType ? "failed" : "completed")}";
+
+    public virtual async Task PublishTerminalAsync(GenerationJob job, CancellationToken cancellationToken)
+    {
+        var terminal = job.TerminalEvent ?? throw new InvalidOperationException($"Job {job.Id} has no terminal event to publish.");
+        var data = new ImageSeriesEventData(
+            job.Id,
+            job.Status,
+            Model(job),
+            [.. job.Images.Select(i => new ImageEventData(i.Index, i.BlobUrl, i.ContentType, i.Size, i.Width, i.Height, i.Bytes))],
+            job.Failures,
+            job.Usage,
+            job.Cost,
+            job.Error,
+            job.Metadata);
+        await SendAsync(Create(job, terminal.Id, terminal.Type, data), cancellationToken).ConfigureAwait(false);
+    }
+
+    public virtual async Task PublishImageStoredAsync(GenerationJob job, StoredImage image, CancellationToken cancellationToken)
+    {
+        var data = new ImageStoredEventData(job.Id, Model(job), new ImageEventData(image.Index, image.BlobUrl, image.ContentType, image.Size, image.Width, image.Height, image.Bytes), job.Metadata);
+        await SendAsync(Create(job, $"{job.Id}.image.{image.Index}", ImageStoredType, data), cancellationToken).ConfigureAwait(false);
+    }
+
+    private CloudEvent Create<T>(GenerationJob job, string id, string type, T data)
+    {
+        var cloudEvent = new CloudEvent(_options.Source, type, BinaryData.FromObjectAsJson(data, JobJson.Options), "application/json")
+        {
+            Id = id,
+            Subject = $"generations/{job.Id}",
+        };
+
+        // The event continues the job's trace (distributed tracing extension), so consumers join the same operation.
+        var traceParent = Activity.Current is { IdFormat: ActivityIdFormat.W3C } current ? current.Id : job.TraceParent;
+        if (traceParent is not null)
+        {
+            cloudEvent.ExtensionAttributes["traceparent"] = traceParent;
+        }
+
+        return cloudEvent;
+    }
+
+    private async Task SendAsync(CloudEvent cloudEvent, CancellationToken cancellationToken)
+    {
+        using var activity = PipelineTelemetry.ActivitySource.StartActivity("PublishEvent", ActivityKind.Producer);
+        activity?.SetTag("cloudevents.event_type", cloudEvent.Type);
+        await _client.SendEventAsync(cloudEvent, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static string? Model(GenerationJob job) =>
+        job.Answer?.Model ?? (job.Request is { } request && request.TryGetProperty("model", out var model) ? model.GetString() : null);
+}
+
+public sealed record ImageEventData(int Index, Uri BlobUrl, string ContentType, string? Size, int? Width, int? Height, long Bytes);
+
+public sealed record ImageSeriesEventData(
+    string JobId,
+    JobStatus Status,
+    string? Model,
+    IReadOnlyList<ImageEventData> Images,
+    IReadOnlyList<ImageFailure> Failures,
+    JobUsage? Usage,
+    JobCost? Cost,
+    JobError? Error,
+    IReadOnlyDictionary<string, string> Metadata);
+
+public sealed record ImageStoredEventData(string JobId, string? Model, ImageEventData Image, IReadOnlyDictionary<string, string> Metadata);

@@ -1,0 +1,38 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Azure.Functions.Worker;
+
+namespace Seedream.Functions;
+
+/// <summary><c>GET /api/generations/{id}</c>: the job's status, images (with read URLs), failures, usage, cost and error.</summary>
+public sealed class GetGeneration
+{
+    private readonly JobStore _jobs;
+    private readonly JobViewFactory _views;
+
+    public GetGeneration(JobStore jobs, JobViewFactory views)
+    {
+        _jobs = jobs;
+        _views = views;
+    }
+
+    [Function(nameof(GetGeneration))]
+    public async Task<IActionResult> RunAsync(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "generations/{id}")] HttpRequest request,
+        string id,
+        CancellationToken cancellationToken)
+    {
+        if (!SubmissionParser.JobIdPattern().IsMatch(id) || await _jobs.GetAsync(id, cancellationToken).ConfigureAwait(false) is not { } stored)
+        {
+            return GenerationProblems.JobNotFound(id);
+        }
+
+        return new JsonResponseResult(StatusCodes.Status200OK, await _views.CreateAsync(stored.Job, cancellationToken).ConfigureAwait(false));
+    }
+}
+
+internal static class GenerationProblems
+{
+    public static JsonResponseResult JobNotFound(string id) =>
+        JsonResponseResult.Problem(StatusCodes.Status404NotFound, "Generation not found", $"There is no generation job '{id}'.");
+}

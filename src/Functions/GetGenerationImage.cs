@@ -1,0 +1,39 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Azure.Functions.Worker;
+
+namespace Seedream.Functions;
+
+/// <summary><c>GET /api/generations/{id}/images/{index}</c>: the stored image's bytes, for callers without storage access.</summary>
+public sealed class GetGenerationImage
+{
+    private readonly JobStore _jobs;
+    private readonly ImageStore _images;
+
+    public GetGenerationImage(JobStore jobs, ImageStore images)
+    {
+        _jobs = jobs;
+        _images = images;
+    }
+
+    [Function(nameof(GetGenerationImage))]
+    public async Task<IActionResult> RunAsync(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "generations/{id}/images/{index}")] HttpRequest request,
+        string id,
+        int index,
+        CancellationToken cancellationToken)
+    {
+        if (!SubmissionParser.JobIdPattern().IsMatch(id) || await _jobs.GetAsync(id, cancellationToken).ConfigureAwait(false) is not { } stored)
+        {
+            return GenerationProblems.JobNotFound(id);
+        }
+
+        var image = stored.Job.Images.Find(i => i.Index == index);
+        if (image is null || await _images.OpenReadAsync(image.BlobName, cancellationToken).ConfigureAwait(false) is not { } download)
+        {
+            return JsonResponseResult.Problem(StatusCodes.Status404NotFound, "Image not found", $"Generation '{id}' has no stored image {index}.");
+        }
+
+        return new ImageContentResult(download.Content, download.Details.ContentType, download.Details.ContentLength);
+    }
+}

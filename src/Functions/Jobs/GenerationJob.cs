@@ -1,0 +1,156 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Seedream.Functions;
+
+public enum JobStatus
+{
+    Queued,
+    Running,
+    Succeeded,
+    PartiallySucceeded,
+    Failed,
+}
+
+/// <summary>Where the paid Seedream call stands; decides what a (re)delivery may do without paying twice.</summary>
+public enum GenerationPhase
+{
+    /// <summary>Nothing was sent; a delivery may call Seedream.</summary>
+    NotStarted,
+
+    /// <summary>A worker holding the lease is calling Seedream; if the lease expires here the outcome is unknown.</summary>
+    Requested,
+
+    /// <summary>Seedream answered; <see cref="GenerationJob.Answer"/> holds what it returned.</summary>
+    Answered,
+}
+
+/// <summary>The job record, blob <c>{id}.json</c> in the jobs container, updated with ETag conditions.</summary>
+public sealed class GenerationJob
+{
+    public required string Id { get; set; }
+
+    public JobStatus Status { get; set; }
+
+    /// <summary><c>http</c> or <c>queue</c>.</summary>
+    public required string Source { get; set; }
+
+    public DateTimeOffset CreatedAt { get; set; }
+
+    public DateTimeOffset UpdatedAt { get; set; }
+
+    public DateTimeOffset? StartedAt { get; set; }
+
+    public DateTimeOffset? CompletedAt { get; set; }
+
+    /// <summary>SHA-256 of the submitted body: tells a redelivered queue request from another one reusing its id.</summary>
+    public string? RequestHash { get; set; }
+
+    /// <summary>The Seedream request as it is sent (snake_case JSON); null when the submission could not be read.</summary>
+    public JsonElement? Request { get; set; }
+
+    public Dictionary<string, string> Metadata { get; set; } = [];
+
+    /// <summary>W3C trace context of the submission; the job's work and events continue this trace.</summary>
+    public string? TraceParent { get; set; }
+
+    public GenerationPhase Phase { get; set; }
+
+    public JobLease? Lease { get; set; }
+
+    public int GenerationAttempts { get; set; }
+
+    public GenerationAnswer? Answer { get; set; }
+
+    public List<StoredImage> Images { get; set; } = [];
+
+    public List<ImageFailure> Failures { get; set; } = [];
+
+    public JobUsage? Usage { get; set; }
+
+    public JobCost? Cost { get; set; }
+
+    public JobError? Error { get; set; }
+
+    /// <summary>The last retryable failure, reported if the retries run out.</summary>
+    public JobError? LastTransientError { get; set; }
+
+    public TerminalEvent? TerminalEvent { get; set; }
+
+    [JsonIgnore]
+    public bool IsTerminal => Status is JobStatus.Succeeded or JobStatus.PartiallySucceeded or JobStatus.Failed;
+
+    public bool IsSettled(int index) => Images.Exists(i => i.Index == index) || Failures.Exists(f => f.Index == index);
+}
+
+public sealed record JobLease(string Owner, DateTimeOffset ExpiresAt)
+{
+    public bool IsLive(DateTimeOffset now) => ExpiresAt > now;
+}
+
+/// <summary>What Seedream returned, persisted before any image is downloaded.</summary>
+public sealed class GenerationAnswer
+{
+    public string? SeedreamRequestId { get; set; }
+
+    public string? Model { get; set; }
+
+    /// <summary>b64_json: the bytes come inside the response, so each image is recorded as it is stored.</summary>
+    public bool Inline { get; set; }
+
+    /// <summary>Every item of the response has been read (or what could not be read is recorded as failed).</summary>
+    public bool Complete { get; set; }
+
+    /// <summary>Result URLs (url mode), downloaded after this answer is persisted.</summary>
+    public List<AnsweredImage> Items { get; set; } = [];
+
+    public JobUsage? Usage { get; set; }
+}
+
+public sealed record AnsweredImage(int Index, Uri Url, int? Width, int? Height);
+
+public sealed record StoredImage(int Index, string BlobName, Uri BlobUrl, string ContentType, int? Width, int? Height, long Bytes)
+{
+    public string? Size => Width is int w && Height is int h ? $"{w}x{h}" : null;
+}
+
+public sealed record ImageFailure(int Index, string Code, string Message);
+
+public sealed record JobUsage(int GeneratedImages, long OutputTokens, long TotalTokens, int? InputImages);
+
+public sealed record JobCost(decimal Amount, string Currency, bool Estimated);
+
+/// <summary>Why a job failed: Seedream's code and message, troubleshooting advice, and the fields at fault for invalid requests.</summary>
+public sealed record JobError(string Code, string Message)
+{
+    public string? Advice { get; init; }
+
+    public int? SeedreamStatus { get; init; }
+
+    public string? SeedreamRequestId { get; init; }
+
+    public IReadOnlyDictionary<string, string[]>? Fields { get; init; }
+}
+
+/// <summary>The job's one terminal CloudEvent; written with the terminal status, claimed and marked published with ETags.</summary>
+public sealed class TerminalEvent
+{
+    public required string Id { get; set; }
+
+    public required string Type { get; set; }
+
+    public DateTimeOffset? PublishedAt { get; set; }
+
+    public string? ClaimedBy { get; set; }
+
+    public DateTimeOffset? ClaimExpiresAt { get; set; }
+}
+
+internal static class JobJson
+{
+    public static JsonSerializerOptions Options { get; } = new(JsonSerializerDefaults.Web)
+    {
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
+    };
+}

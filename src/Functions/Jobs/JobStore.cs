@@ -1,0 +1,99 @@
+using System.Text.Json;
+using Azure;
+using Azure.Storage.Blobs;
+using Azure.Storage.Blobs.Models;
+
+namespace Seedream.Functions;
+
+/// <summary>A job record together with the ETag it was read or written with.</summary>
+public sealed record StoredJob(GenerationJob Job, ETag ETag);
+
+/// <summary>An idempotency key's record: the job it created and the hash of the body it came with.</summary>
+public sealed record IdempotencyRecord(string JobId, string RequestHash);
+
+/// <summary>Job records as JSON blobs with optimistic concurrency: If-None-Match:* to create, If-Match to update.</summary>
+public class JobStore
+{
+    private readonly PipelineStorage _storage;
+    private readonly TimeProvider _time;
+
+    public JobStore(PipelineStorage storage, TimeProvider time)
+    {
+        _storage = storage;
+        _time = time;
+    }
+
+    public virtual async Task<StoredJob?> GetAsync(string id, CancellationToken cancellationToken)
+    {
+        var result = await DownloadAsync<GenerationJob>(JobBlob(id), cancellationToken).ConfigureAwait(false);
+        return result is null ? null : new StoredJob(result.Value.Value, result.Value.ETag);
+    }
+
+    /// <summary>Creates the record; null when a job with that id already exists.</summary>
+    public virtual async Task<StoredJob?> TryCreateAsync(GenerationJob job, CancellationToken cancellationToken)
+    {
+        job.CreatedAt = job.UpdatedAt = _time.GetUtcNow();
+        var etag = await UploadAsync(JobBlob(job.Id), job, new BlobRequestConditions { IfNoneMatch = ETag.All }, cancellationToken).ConfigureAwait(false);
+        return etag is null ? null : new StoredJob(job, etag.Value);
+    }
+
+    /// <summary>Replaces the record if it is still the version read; null when another writer got there first.</summary>
+    public virtual async Task<StoredJob?> TryReplaceAsync(StoredJob current, CancellationToken cancellationToken)
+    {
+        current.Job.UpdatedAt = _time.GetUtcNow();
+        var etag = await UploadAsync(JobBlob(current.Job.Id), current.Job, new BlobRequestConditions { IfMatch = current.ETag }, cancellationToken).ConfigureAwait(false);
+        return etag is null ? null : current with { ETag = etag.Value };
+    }
+
+    public virtual async Task<IdempotencyRecord?> GetIdempotencyRecordAsync(string keyHash, CancellationToken cancellationToken)
+    {
+        var result = await DownloadAsync<IdempotencyRecord>(IdempotencyBlob(keyHash), cancellationToken).ConfigureAwait(false);
+        return result?.Value;
+    }
+
+    /// <summary>Claims an idempotency key; false when the key was already used.</summary>
+    public virtual async Task<bool> TryCreateIdempotencyRecordAsync(string keyHash, IdempotencyRecord record, CancellationToken cancellationToken)
+    {
+        var etag = await UploadAsync(IdempotencyBlob(keyHash), record, new BlobRequestConditions { IfNoneMatch = ETag.All }, cancellationToken).ConfigureAwait(false);
+        return etag is not null;
+    }
+
+    private BlobClient JobBlob(string id) => _storage.Jobs.GetBlobClient($"{id}.json");
+
+    private BlobClient IdempotencyBlob(string keyHash) => _storage.Jobs.GetBlobClient($"idempotency/{keyHash}.json");
+
+    private async Task<(T Value, ETag ETag)?> DownloadAsync<T>(BlobClient blob, CancellationToken cancellationToken)
+    {
+        await _storage.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var content = await blob.DownloadContentAsync(cancellationToken).ConfigureAwait(false);
+            var value = content.Value.Content.ToObjectFromJson<T>(JobJson.Options)
+                ?? throw new JsonException($"Blob {blob.Name} holds JSON null.");
+            return (value, content.Value.Details.ETag);
+        }
+        catch (RequestFailedException e) when (e.Status == 404)
+        {
+            return null;
+        }
+    }
+
+    private async Task<ETag?> UploadAsync<T>(BlobClient blob, T value, BlobRequestConditions conditions, CancellationToken cancellationToken)
+    {
+        await _storage.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
+        var options = new BlobUploadOptions
+        {
+            Conditions = conditions,
+            HttpHeaders = new BlobHttpHeaders { ContentType = "application/json" },
+        };
+        try
+        {
+            var response = await blob.UploadAsync(BinaryData.FromObjectAsJson(value, JobJson.Options), options, cancellationToken).ConfigureAwait(false);
+            return response.Value.ETag;
+        }
+        catch (RequestFailedException e) when (e.Status is 409 or 412)
+        {
+            return null;
+        }
+    }
+}

@@ -1,0 +1,110 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace Seedream.Functions;
+
+/// <summary>What <c>GET /api/generations/{id}</c> shows of a job.</summary>
+public sealed record JobView(
+    string Id,
+    JobStatus Status,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset UpdatedAt,
+    DateTimeOffset? StartedAt,
+    DateTimeOffset? CompletedAt,
+    JsonNode? Request,
+    IReadOnlyDictionary<string, string> Metadata,
+    JobProgress Progress,
+    IReadOnlyList<ImageView> Images,
+    IReadOnlyList<ImageFailure> Failures,
+    JobUsage? Usage,
+    JobCost? Cost,
+    JobError? Error);
+
+public sealed record JobProgress(int ImagesStored, int ImagesFailed, bool GenerationAnswered);
+
+public sealed record ImageView(int Index, string BlobName, Uri Url, DateTimeOffset UrlExpiresOn, string ContentType, string? Size, int? Width, int? Height, long Bytes);
+
+public sealed class JobViewFactory
+{
+    private readonly ImageStore _images;
+    private readonly TimeProvider _time;
+    private readonly Microsoft.Extensions.Options.IOptions<PipelineOptions> _options;
+
+    public JobViewFactory(ImageStore images, TimeProvider time, Microsoft.Extensions.Options.IOptions<PipelineOptions> options)
+    {
+        _images = images;
+        _time = time;
+        _options = options;
+    }
+
+    public async Task<JobView> CreateAsync(GenerationJob job, CancellationToken cancellationToken)
+    {
+        var expiresOn = _time.GetUtcNow() + _options.Value.ReadUrlLifetime;
+        var images = new List<ImageView>(job.Images.Count);
+        foreach (var image in job.Images)
+        {
+            var url = await _images.GetReadUrlAsync(image.BlobName, cancellationToken).ConfigureAwait(false);
+            images.Add(new ImageView(image.Index, image.BlobName, url, expiresOn, image.ContentType, image.Size, image.Width, image.Height, image.Bytes));
+        }
+
+        return new JobView(
+            job.Id,
+            job.Status,
+            job.CreatedAt,
+            job.UpdatedAt,
+            job.StartedAt,
+            job.CompletedAt,
+            ElideInlineReferences(job.Request),
+            job.Metadata,
+            new JobProgress(job.Images.Count, job.Failures.Count, job.Phase == GenerationPhase.Answered || job.IsTerminal),
+            images,
+            job.Failures,
+            job.Usage,
+            job.Cost,
+            job.Error);
+    }
+
+    /// <summary>Base64 reference images (<c>data:</c> URIs) can be megabytes; the view names them instead of echoing them.</summary>
+    public static JsonNode? ElideInlineReferences(JsonElement? request)
+    {
+        if (request is not { } element)
+        {
+            return null;
+        }
+
+        var node = JsonNode.Parse(element.GetRawText());
+        if (node is JsonObject root && root["image"] is { } image)
+        {
+            if (image is JsonArray references)
+            {
+                for (var i = 0; i < references.Count; i++)
+                {
+                    if (Elide(references[i]) is { } elided)
+                    {
+                        references[i] = elided;
+                    }
+                }
+            }
+            else if (Elide(image) is { } elided)
+            {
+                root["image"] = elided;
+            }
+        }
+
+        return node;
+    }
+
+    private static string? Elide(JsonNode? reference)
+    {
+        if (reference is not JsonValue value || value.GetValueKind() != JsonValueKind.String)
+        {
+            return null;
+        }
+
+        var text = value.GetValue<string>();
+        var comma = text.IndexOf(',', StringComparison.Ordinal);
+        return text.StartsWith("data:", StringComparison.Ordinal) && comma > 0
+            ? $"{text[..(comma + 1)]}…({text.Length - comma - 1} base64 characters elided)"
+            : null;
+    }
+}

@@ -1,0 +1,89 @@
+using Azure;
+using Azure.Identity;
+using Azure.Messaging.EventGrid;
+using Microsoft.Extensions.Azure;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Seedream.Functions;
+
+/// <summary>Service registrations of the pipeline, one per area; the Functions host and the development host call <see cref="AddSeedreamPipeline"/>.</summary>
+public static class PipelineServiceCollectionExtensions
+{
+    /// <summary>Everything the function classes need: Seedream client, storage, events, submissions and processing.</summary>
+    public static IServiceCollection AddSeedreamPipeline(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        services.AddSeedreamClient(configuration.GetSection("Seedream"));
+        services.AddPipelineStorage(configuration);
+        services.AddPipelineEvents(configuration);
+        services.AddPipelineProcessing(configuration);
+        return services;
+    }
+
+    /// <summary>
+    /// Blob and queue clients from <c>AzureWebJobsStorage</c>: a connection string locally, or identity-based
+    /// <c>__blobServiceUri</c>/<c>__queueServiceUri</c> (+ <c>__credential</c>, <c>__clientId</c>) in Azure.
+    /// </summary>
+    public static IServiceCollection AddPipelineStorage(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<PipelineStorageOptions>().Bind(configuration).ValidateDataAnnotations().ValidateOnStart();
+        var connection = configuration.GetSection(PipelineStorageOptions.ConnectionName);
+        services.AddAzureClients(clients =>
+        {
+            clients.AddBlobServiceClient(connection);
+            clients.AddQueueServiceClient(connection).ConfigureOptions(PipelineQueueEncoding.Apply);
+        });
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<PipelineStorage>();
+        services.TryAddSingleton<JobStore>();
+        services.TryAddSingleton<ImageStore>();
+        services.TryAddSingleton<GenerationQueue>();
+        return services;
+    }
+
+    /// <summary>The Event Grid publisher: <c>EventGrid:TopicKey</c> locally, else <c>DefaultAzureCredential</c> (managed identity).</summary>
+    public static IServiceCollection AddPipelineEvents(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<EventGridOptions>().Bind(configuration.GetSection(EventGridOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
+        services.TryAddSingleton(provider =>
+        {
+            var options = provider.GetRequiredService<IOptions<EventGridOptions>>().Value;
+            return string.IsNullOrEmpty(options.TopicKey)
+                ? new EventGridPublisherClient(options.TopicEndpoint, new DefaultAzureCredential())
+                : new EventGridPublisherClient(options.TopicEndpoint, new AzureKeyCredential(options.TopicKey));
+        });
+        services.TryAddSingleton<JobEventPublisher>();
+        return services;
+    }
+
+    /// <summary>Submissions, the job runner and the status API's services; options from "Pipeline" and "Pricing".</summary>
+    public static IServiceCollection AddPipelineProcessing(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<PipelineOptions>().Bind(configuration.GetSection(PipelineOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<PricingOptions>().Bind(configuration.GetSection(PricingOptions.SectionName));
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<PipelineTestHooks>();
+        services.TryAddSingleton<SubmissionParser>();
+        services.TryAddSingleton<SubmissionService>();
+        services.TryAddSingleton<CostCalculator>();
+        services.TryAddSingleton<JobViewFactory>();
+        services.TryAddSingleton<RequestBodyReader>();
+        services.TryAddSingleton<GenerationMessageHandler>();
+        services.TryAddSingleton(provider => new GenerationRunner(
+            provider.GetRequiredService<JobStore>(),
+            provider.GetRequiredService<GenerationQueue>(),
+            provider.GetRequiredService<ImageStore>(),
+            provider.GetRequiredService<JobEventPublisher>(),
+            provider.GetRequiredService<SeedreamClient>(),
+            provider.GetRequiredService<CostCalculator>(),
+            provider.GetRequiredService<IOptions<PipelineOptions>>(),
+            provider.GetRequiredService<TimeProvider>(),
+            provider.GetRequiredService<ILogger<GenerationRunner>>(),
+            provider.GetRequiredService<PipelineTestHooks>()));
+        return services;
+    }
+}

@@ -1,0 +1,219 @@
+using System.Buffers.Binary;
+using Azure.Storage.Blobs;
+using Azure.Storage.Blobs.Models;
+using Azure.Storage.Sas;
+using Microsoft.Extensions.Options;
+
+namespace Seedream.Functions;
+
+/// <summary>Image blobs <c>{id}/{index}.{png|jpeg}</c>: streamed uploads, read URLs and downloads.</summary>
+public class ImageStore
+{
+    // Chunked uploads keep memory flat: at most one block of an image is buffered at a time.
+    private static readonly Azure.Storage.StorageTransferOptions TransferOptions = new()
+    {
+        InitialTransferSize = 4 * 1024 * 1024,
+        MaximumTransferSize = 4 * 1024 * 1024,
+        MaximumConcurrency = 1,
+    };
+
+    private readonly PipelineStorage _storage;
+    private readonly PipelineOptions _options;
+    private readonly TimeProvider _time;
+    private readonly SemaphoreSlim _delegationKeyLock = new(1, 1);
+    private UserDelegationKey? _delegationKey;
+
+    public ImageStore(PipelineStorage storage, IOptions<PipelineOptions> options, TimeProvider time)
+    {
+        _storage = storage;
+        _options = options.Value;
+        _time = time;
+    }
+
+    /// <summary>Streams <paramref name="content"/> into the job's blob for <paramref name="index"/>; the format comes from the bytes' signature.</summary>
+    public virtual async Task<StoredImage> UploadAsync(
+        string jobId, int index, Stream content, string fallbackContentType, string? model, int? width, int? height,
+        IReadOnlyDictionary<string, string> metadata, CancellationToken cancellationToken)
+    {
+        await _storage.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
+        var header = new byte[24];
+        var headerLength = await content.ReadAtLeastAsync(header, header.Length, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
+        var signature = header.AsSpan(0, headerLength);
+        var contentType = SniffContentType(signature) ?? fallbackContentType;
+        if (contentType == PngContentType && headerLength >= 24)
+        {
+            // The PNG IHDR chunk holds the pixel size, for responses that did not report it.
+            width ??= BinaryPrimitives.ReadInt32BigEndian(signature[16..20]);
+            height ??= BinaryPrimitives.ReadInt32BigEndian(signature[20..24]);
+        }
+
+        var blobName = BlobName(jobId, index, contentType);
+        var blob = _storage.Images.GetBlobClient(blobName);
+        var blobMetadata = BlobMetadata(jobId, index, model, width, height, metadata);
+        await using var upload = new PrefixedCountingStream(header.AsMemory(0, headerLength), content);
+        await blob.UploadAsync(upload, new BlobUploadOptions
+        {
+            HttpHeaders = new BlobHttpHeaders { ContentType = contentType },
+            Metadata = blobMetadata,
+            TransferOptions = TransferOptions,
+        }, cancellationToken).ConfigureAwait(false);
+        return new StoredImage(index, blobName, blob.Uri, contentType, width, height, upload.BytesRead);
+    }
+
+    /// <summary>A read-only URL for a stored image, valid for <see cref="PipelineOptions.ReadUrlLifetime"/>.</summary>
+    public virtual async Task<Uri> GetReadUrlAsync(string blobName, CancellationToken cancellationToken)
+    {
+        var blob = _storage.Images.GetBlobClient(blobName);
+        var expiresOn = _time.GetUtcNow() + _options.ReadUrlLifetime;
+        var sas = new BlobSasBuilder(BlobSasPermissions.Read, expiresOn)
+        {
+            BlobContainerName = blob.BlobContainerName,
+            BlobName = blob.Name,
+            Resource = "b",
+        };
+        if (blob.CanGenerateSasUri)
+        {
+            return blob.GenerateSasUri(sas);
+        }
+
+        // Token credentials (managed identity) sign with a user delegation key instead of the account key.
+        var key = await GetDelegationKeyAsync(expiresOn, cancellationToken).ConfigureAwait(false);
+        var uri = new BlobUriBuilder(blob.Uri) { Sas = sas.ToSasQueryParameters(key, _storage.BlobService.AccountName) };
+        return uri.ToUri();
+    }
+
+    /// <summary>The image's bytes and content type; null when the blob does not exist.</summary>
+    public virtual async Task<BlobDownloadStreamingResult?> OpenReadAsync(string blobName, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var result = await _storage.Images.GetBlobClient(blobName).DownloadStreamingAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+            return result.Value;
+        }
+        catch (Azure.RequestFailedException e) when (e.Status == 404)
+        {
+            return null;
+        }
+    }
+
+    public static string BlobName(string jobId, int index, string contentType) =>
+        $"{jobId}/{index}.{(contentType == PngContentType ? "png" : "jpeg")}";
+
+    private const string PngContentType = "image/png";
+    private const string JpegContentType = "image/jpeg";
+
+    private static string? SniffContentType(ReadOnlySpan<byte> header) =>
+        header.StartsWith((ReadOnlySpan<byte>)[0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]) ? PngContentType
+        : header.StartsWith((ReadOnlySpan<byte>)[0xFF, 0xD8, 0xFF]) ? JpegContentType
+        : null;
+
+    private static Dictionary<string, string> BlobMetadata(string jobId, int index, string? model, int? width, int? height, IReadOnlyDictionary<string, string> metadata)
+    {
+        var result = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var (key, value) in metadata)
+        {
+            // Blob metadata travels as HTTP headers, which carry ASCII only: other values are percent-encoded.
+            result[key] = value.All(c => c is >= ' ' and <= '~') ? value : Uri.EscapeDataString(value);
+        }
+
+        result["seedream_job_id"] = jobId;
+        result["seedream_index"] = index.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        if (model is not null)
+        {
+            result["seedream_model"] = model;
+        }
+
+        if (width is int w && height is int h)
+        {
+            result["seedream_size"] = $"{w}x{h}";
+        }
+
+        return result;
+    }
+
+    private async Task<UserDelegationKey> GetDelegationKeyAsync(DateTimeOffset neededUntil, CancellationToken cancellationToken)
+    {
+        await _delegationKeyLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (_delegationKey is null || _delegationKey.SignedExpiresOn < neededUntil)
+            {
+                var now = _time.GetUtcNow();
+                // A key lasts up to seven days; one per day covers every URL handed out that day.
+                var response = await _storage.BlobService.GetUserDelegationKeyAsync(now.AddMinutes(-5), neededUntil.AddDays(1), cancellationToken).ConfigureAwait(false);
+                _delegationKey = response.Value;
+            }
+
+            return _delegationKey;
+        }
+        finally
+        {
+            _delegationKeyLock.Release();
+        }
+    }
+
+    /// <summary>Replays the already-read header bytes, then the rest of the source, counting what passes through.</summary>
+    private sealed class PrefixedCountingStream(ReadOnlyMemory<byte> prefix, Stream source) : Stream
+    {
+        private ReadOnlyMemory<byte> _prefix = prefix;
+
+        public long BytesRead { get; private set; }
+
+        public override bool CanRead => true;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => false;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position { get => BytesRead; set => throw new NotSupportedException(); }
+
+        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+        public override int Read(Span<byte> buffer)
+        {
+            var read = TakePrefix(buffer);
+            if (read == 0)
+            {
+                read = source.Read(buffer);
+            }
+
+            BytesRead += read;
+            return read;
+        }
+
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            var read = TakePrefix(buffer.Span);
+            if (read == 0)
+            {
+                read = await source.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
+            }
+
+            BytesRead += read;
+            return read;
+        }
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        private int TakePrefix(Span<byte> buffer)
+        {
+            var count = Math.Min(buffer.Length, _prefix.Length);
+            _prefix.Span[..count].CopyTo(buffer);
+            _prefix = _prefix[count..];
+            return count;
+        }
+    }
+}
