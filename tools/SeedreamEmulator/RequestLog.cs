@@ -18,10 +18,13 @@ public sealed record ReceivedRequest(
 internal sealed class RequestLog
 {
     private const int DataUriKeptChars = 48;
+
+    // Long benchmark and soak runs must not grow the log without bound; tests look at far fewer.
+    private const int MaxEntries = 10_000;
     private static readonly string[] SecretHeaders = ["Authorization", "Api-Key", "X-Api-Key"];
 
     private readonly Lock _gate = new();
-    private readonly List<Entry> _entries = [];
+    private readonly Queue<Entry> _entries = new();
 
     /// <summary>Mutable while its request runs; snapshots copy it.</summary>
     internal sealed class Entry
@@ -55,7 +58,12 @@ internal sealed class RequestLog
         };
         lock (_gate)
         {
-            _entries.Add(entry);
+            if (_entries.Count == MaxEntries)
+            {
+                _entries.Dequeue();
+            }
+
+            _entries.Enqueue(entry);
         }
 
         return entry;
