@@ -306,7 +306,8 @@ public sealed class ImageGenerationResponse : IAsyncDisposable
                     item.Error = await ReadErrorAsync(cancellationToken).ConfigureAwait(false);
                     break;
                 case "type" when item.IsEvent:
-                    item.Type ??= await _scanner.ReadStringAsync(cancellationToken).ConfigureAwait(false);
+                    var type = await _scanner.ReadStringAsync(cancellationToken).ConfigureAwait(false);
+                    item.Type ??= type;
                     break;
                 case "image_index" when item.IsEvent:
                     image.Index = (int)(await _scanner.ReadInt64Async(cancellationToken).ConfigureAwait(false) ?? image.Index);
