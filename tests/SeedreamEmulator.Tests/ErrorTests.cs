@@ -94,6 +94,10 @@ public sealed partial class ErrorTests(EmulatorTestHost host) : IClassFixture<Em
         { $$"""{"model":"{{Pro}}","prompt":"p","sequential_image_generation":"auto"}""", "InvalidParameter", "sequential_image_generation", "The parameter `sequential_image_generation` specified in the request is not valid: the parameter `sequential_image_generation` is not supported by the current model." },
         { $$"""{"model":"{{V45}}","prompt":"p","tools":[{"type":"web_search"}]}""", "InvalidParameter", "tools", "The parameter `tools` specified in the request is not valid: the parameter `tools` is not supported by the current model." },
         { $$"""{"model":"{{Lite}}","prompt":"p","response_format":"binary"}""", "InvalidParameter", "response_format", "The parameter `response_format` specified in the request is not valid: response_format must be one of: url, b64_json" },
+        { $$"""{"model":"{{V30}}","prompt":"p","guidance_scale":11}""", "InvalidParameter", "guidance_scale", "The parameter `guidance_scale` specified in the request is not valid: guidance_scale must be between 1 and 10." },
+        { $$"""{"model":"{{V30}}","prompt":"p","seed":-2}""", "InvalidParameter", "seed", "The parameter `seed` specified in the request is not valid: seed must be an integer between -1 and 2147483647." },
+        { $$"""{"model":"{{V30}}","prompt":"p","size":"4096x4096"}""", "InvalidParameter", "size", "The parameter `size` specified in the request is not valid: image size must be at most 4194304 pixels" },
+        { """{"model":"doubao-seededit-3-0-i2i-250628","prompt":"p"}""", "MissingParameter", "image", "The request failed because it is missing one or multiple required parameters." },
     };
 
     [Theory]

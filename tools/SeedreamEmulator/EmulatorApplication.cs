@@ -30,6 +30,9 @@ public static class EmulatorApplication
         // Requests may carry up to 14 data-URI references of up to 30 MB each.
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = 1L << 30);
         builder.Services.AddSingleton(options);
+
+        // Open streams must not hold up a test's dispose for the default 30 s.
+        builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(3));
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<FaultQueue>();
         builder.Services.AddSingleton<RequestLog>();

@@ -203,6 +203,12 @@ internal sealed class GenerationRequestValidator(ReferenceImageChecker reference
             return Fail(error);
         }
 
+        error = CheckSeedAndGuidance(body, profile, requestId);
+        if (error is not null)
+        {
+            return Fail(error);
+        }
+
         var groupMode = sequential == "auto";
         var count = 1;
         if (groupMode)
@@ -274,6 +280,29 @@ internal sealed class GenerationRequestValidator(ReferenceImageChecker reference
         return profile.OptimizeModes.Contains(mode)
             ? null
             : ArkErrors.Invalid("optimize_prompt_options.mode", "optimize_prompt_options.mode must be 'standard'", requestId);
+    }
+
+    /// <summary>Range checks for the models that use seed and guidance_scale; other models ignore both (contract §11.2).</summary>
+    private static ArkError? CheckSeedAndGuidance(JsonElement body, ModelProfile profile, string requestId)
+    {
+        if (!profile.SupportsSeedAndGuidance)
+        {
+            return null;
+        }
+
+        if (body.TryGetProperty("seed", out var seed) && seed.ValueKind != JsonValueKind.Null
+            && (!seed.TryGetInt64(out var seedValue) || seedValue is < -1 or > int.MaxValue))
+        {
+            return ArkErrors.Invalid("seed", "seed must be an integer between -1 and 2147483647.", requestId);
+        }
+
+        if (body.TryGetProperty("guidance_scale", out var guidance) && guidance.ValueKind != JsonValueKind.Null
+            && (guidance.ValueKind != JsonValueKind.Number || guidance.GetDouble() is < 1 or > 10))
+        {
+            return ArkErrors.Invalid("guidance_scale", "guidance_scale must be between 1 and 10.", requestId);
+        }
+
+        return null;
     }
 
     private static List<string> ReadReferences(JsonElement body, string requestId, out ArkError? error)

@@ -16,7 +16,8 @@ internal sealed record ModelProfile(
     IReadOnlyList<string> OptimizeModes,
     bool SupportsWebSearch,
     bool SupportsLayerDecomposition,
-    bool ReportsOutputFormat);
+    bool ReportsOutputFormat,
+    bool SupportsSeedAndGuidance);
 
 internal static class ModelCatalog
 {
@@ -26,32 +27,32 @@ internal static class ModelCatalog
     private static readonly ModelProfile Lite = new(
         "5.0-lite", "doubao-seedream-5-0", ["2K", "3K", "4K"], "2048x2048", 3_686_400, 16_777_216, 14,
         RequiresReference: false, SupportsSequential: true, SupportsStream: true, SupportsOutputFormat: true,
-        ["standard"], SupportsWebSearch: true, SupportsLayerDecomposition: false, ReportsOutputFormat: true);
+        ["standard"], SupportsWebSearch: true, SupportsLayerDecomposition: false, ReportsOutputFormat: true, SupportsSeedAndGuidance: false);
 
     private static readonly ModelProfile V45 = new(
         "4.5", "doubao-seedream-4-5", ["2K", "4K"], "2048x2048", 3_686_400, 16_777_216, 14,
         RequiresReference: false, SupportsSequential: true, SupportsStream: true, SupportsOutputFormat: false,
-        ["standard"], SupportsWebSearch: false, SupportsLayerDecomposition: false, ReportsOutputFormat: false);
+        ["standard"], SupportsWebSearch: false, SupportsLayerDecomposition: false, ReportsOutputFormat: false, SupportsSeedAndGuidance: false);
 
     private static readonly ModelProfile V40 = new(
         "4.0", "doubao-seedream-4-0", ["1K", "2K", "4K"], "2048x2048", 921_600, 16_777_216, 14,
         RequiresReference: false, SupportsSequential: true, SupportsStream: true, SupportsOutputFormat: false,
-        ["standard", "fast"], SupportsWebSearch: false, SupportsLayerDecomposition: false, ReportsOutputFormat: false);
+        ["standard", "fast"], SupportsWebSearch: false, SupportsLayerDecomposition: false, ReportsOutputFormat: false, SupportsSeedAndGuidance: false);
 
     private static readonly ModelProfile V30 = new(
         "3.0-t2i", "doubao-seedream-3-0-t2i", [], "1024x1024", 512 * 512, 2048 * 2048, 0,
         RequiresReference: false, SupportsSequential: false, SupportsStream: false, SupportsOutputFormat: false,
-        [], SupportsWebSearch: false, SupportsLayerDecomposition: false, ReportsOutputFormat: false);
+        [], SupportsWebSearch: false, SupportsLayerDecomposition: false, ReportsOutputFormat: false, SupportsSeedAndGuidance: true);
 
     private static readonly ModelProfile SeedEdit = new(
         "seededit-3.0", "doubao-seededit-3-0-i2i", ["adaptive"], "adaptive", 0, 0, 1,
         RequiresReference: true, SupportsSequential: false, SupportsStream: false, SupportsOutputFormat: false,
-        [], SupportsWebSearch: false, SupportsLayerDecomposition: false, ReportsOutputFormat: false);
+        [], SupportsWebSearch: false, SupportsLayerDecomposition: false, ReportsOutputFormat: false, SupportsSeedAndGuidance: true);
 
     private static readonly ModelProfile Pro = new(
         "5.0-pro", "doubao-seedream-5-0-pro", ["1K", "1.5K", "2K"], "2K", 921_600, 4_624_220, 10,
         RequiresReference: false, SupportsSequential: false, SupportsStream: false, SupportsOutputFormat: true,
-        ["standard", "fast"], SupportsWebSearch: false, SupportsLayerDecomposition: true, ReportsOutputFormat: true);
+        ["standard", "fast"], SupportsWebSearch: false, SupportsLayerDecomposition: true, ReportsOutputFormat: true, SupportsSeedAndGuidance: false);
 
     private static readonly Dictionary<string, ModelProfile> ById = new(StringComparer.Ordinal)
     {

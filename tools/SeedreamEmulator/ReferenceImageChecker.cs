@@ -4,7 +4,7 @@ using SkiaSharp;
 namespace SeedreamEmulator;
 
 /// <summary>Checks reference images (contract §3.2): data URIs are decoded, emulator URLs are fetched, others are accepted unseen.</summary>
-internal sealed class ReferenceImageChecker(EmulatorOptions options, HttpClient http)
+internal sealed class ReferenceImageChecker(EmulatorOptions options, HttpClient http) : IDisposable
 {
     private const long MaxTotalPixels = 36_000_000;
     private static readonly string[] AllFormats = ["jpeg", "png", "webp", "bmp", "tiff", "gif", "heic", "heif"];
@@ -166,4 +166,6 @@ internal sealed class ReferenceImageChecker(EmulatorOptions options, HttpClient 
         ArkErrors.Invalid("image", $"Image {index} failed: the image format `{format}` is not supported, supported formats are {string.Join(", ", formats)}.", requestId);
 
     private static Result Fail(ArkError error) => new(error, null);
+
+    public void Dispose() => http.Dispose();
 }
