@@ -245,6 +245,19 @@ public sealed class FaultTests(EmulatorTestHost host) : IClassFixture<EmulatorTe
         Assert.Equal(HttpStatusCode.BadRequest, rejected.StatusCode);
     }
 
+    [Theory]
+    [InlineData("no-such-fault")]
+    [InlineData("moderation;indexes=1,x")]
+    [InlineData("truncate;after-bytes=many")]
+    public async Task Malformed_fault_header_is_rejected_as_400(string fault)
+    {
+        using var response = await host.PostAsync(Single, fault: fault);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("X-Emulator-Fault", (await EmulatorTestHost.ReadJsonAsync(response)).GetProperty("error").GetProperty("param").GetString());
+        Assert.Throws<FormatException>(() => host.Server.Faults.Enqueue(fault));
+    }
+
     [Fact]
     public async Task Fault_in_the_prompt_targets_one_request()
     {

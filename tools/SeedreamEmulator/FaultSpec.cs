@@ -11,6 +11,8 @@ public sealed class FaultSpec
         "corrupt-base64", "moderation", "internal-error-at", "expired-urls", "not-an-image",
     ];
 
+    private static readonly string[] NumericKeys = ["retry-after", "status", "delay-ms", "after-bytes", "index"];
+
     private readonly Dictionary<string, string> _parameters;
 
     private FaultSpec(string text, string name, Dictionary<string, string> parameters)
@@ -46,7 +48,16 @@ public sealed class FaultSpec
             parameters[part[..equals].Trim()] = part[(equals + 1)..].Trim();
         }
 
-        return new FaultSpec(text.Trim(), parts[0], parameters);
+        var fault = new FaultSpec(text.Trim(), parts[0], parameters);
+
+        // Reject bad numbers now, so that a typo fails where the fault is set, not mid-response.
+        foreach (var key in NumericKeys)
+        {
+            fault.GetLong(key);
+        }
+
+        fault.GetIndexes("indexes");
+        return fault;
     }
 
     public string? GetString(string key) => _parameters.TryGetValue(key, out var value) ? value : null;
