@@ -99,7 +99,7 @@ internal sealed class ResponseTruncatedException : Exception
 /// <summary>Lets the first <c>limit</c> body bytes through, then aborts the connection (<c>truncate</c> fault).</summary>
 internal sealed class TruncatingStream(Stream inner, HttpContext context, long limit) : Stream
 {
-    private static readonly TimeSpan DeliveryGrace = TimeSpan.FromMilliseconds(100);
+    private static readonly TimeSpan DeliveryGrace = TimeSpan.FromMilliseconds(250);
     private long _written;
 
     public override bool CanRead => false;
@@ -121,7 +121,7 @@ internal sealed class TruncatingStream(Stream inner, HttpContext context, long l
         {
             await inner.FlushAsync(cancellationToken).ConfigureAwait(false);
 
-            // Aborting resets the connection, and a reset can discard bytes the client has not read yet.
+            // Aborting resets the connection at once, dropping bytes the transport has not sent yet.
             await Task.Delay(DeliveryGrace, CancellationToken.None).ConfigureAwait(false);
             context.Abort();
             throw new ResponseTruncatedException();
