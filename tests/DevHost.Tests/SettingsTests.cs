@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging;
 using Seedream.Testing;
 
 namespace Seedream.DevHost.Tests;
@@ -62,6 +63,7 @@ public sealed class SettingsTests(AzuriteFixture azurite)
 
         Assert.Equal(new QueueListenerSettings(4, 2, TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(1), 3, Base64Encoding: true), configured.Queues);
         Assert.Equal("testapi", configured.RoutePrefix);
+        Assert.Equal(LogLevel.Warning, configured.LogLevels["azure.core"]);
         Assert.Equal("api", missing.RoutePrefix);
         Assert.Equal(5, missing.Queues.MaxDequeueCount);
         Assert.Equal(16, missing.Queues.BatchSize);

@@ -11,6 +11,7 @@ internal sealed class TestDevHost : IAsyncDisposable
     public const string HostJson = """
         {
           "version": "2.0",
+          "logging": { "logLevel": { "default": "Information", "Azure.Core": "Warning" } },
           "extensions": {
             "http": { "routePrefix": "testapi" },
             "queues": {

@@ -25,9 +25,13 @@ public static class FunctionsDevHost
         builder.Configuration.Sources.Insert(0, new MemoryConfigurationSource { InitialData = LocalSettings.LoadValues(Path.Combine(scriptRoot, "local.settings.json")) });
         builder.Configuration.AddInMemoryCollection(options.Settings);
         builder.WebHost.UseUrls(builder.Configuration["urls"] is { Length: > 0 } urls ? urls : DefaultUrls);
-        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
-
         var host = HostJsonSettings.Load(Path.Combine(scriptRoot, "host.json"));
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        foreach (var (category, level) in host.LogLevels)
+        {
+            // host.json logging.logLevel: "default" is the minimum, other keys are category prefixes.
+            builder.Logging.AddFilter(string.Equals(category, "default", StringComparison.OrdinalIgnoreCase) ? null : category, level);
+        }
         var functions = FunctionCatalog.Discover(options.FunctionAssemblies);
 
         builder.Services.AddMvcCore();

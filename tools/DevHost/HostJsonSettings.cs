@@ -4,9 +4,9 @@ using System.Text.Json;
 namespace Seedream.DevHost;
 
 /// <summary>The parts of host.json the development host honours, with the Functions host's defaults.</summary>
-public sealed record HostJsonSettings(string RoutePrefix, QueueListenerSettings Queues)
+public sealed record HostJsonSettings(string RoutePrefix, QueueListenerSettings Queues, IReadOnlyDictionary<string, LogLevel> LogLevels)
 {
-    public static HostJsonSettings Default { get; } = new("api", QueueListenerSettings.Default);
+    public static HostJsonSettings Default { get; } = new("api", QueueListenerSettings.Default, new Dictionary<string, LogLevel>());
 
     public static HostJsonSettings Load(string path)
     {
@@ -30,10 +30,21 @@ public sealed record HostJsonSettings(string RoutePrefix, QueueListenerSettings 
             ? prefix.GetString()!.Trim('/')
             : Default.RoutePrefix;
 
+        var logLevels = new Dictionary<string, LogLevel>(StringComparer.OrdinalIgnoreCase);
+        if (Property(root, "logging") is { } logging && Property(logging, "logLevel") is { ValueKind: JsonValueKind.Object } levels)
+        {
+            foreach (var level in levels.EnumerateObject())
+            {
+                logLevels[level.Name] = Enum.TryParse<LogLevel>(level.Value.GetString(), ignoreCase: true, out var parsed)
+                    ? parsed
+                    : throw new InvalidOperationException($"{path}: logging.logLevel.{level.Name} '{level.Value}' is not a log level.");
+            }
+        }
+
         var defaults = QueueListenerSettings.Default;
         if (queues is not { } section)
         {
-            return new HostJsonSettings(routePrefix, defaults);
+            return new HostJsonSettings(routePrefix, defaults, logLevels);
         }
 
         var batchSize = Int(section, "batchSize") ?? defaults.BatchSize;
@@ -54,7 +65,8 @@ public sealed record HostJsonSettings(string RoutePrefix, QueueListenerSettings 
             MaxPollingInterval: Duration(section, "maxPollingInterval", path) ?? defaults.MaxPollingInterval,
             VisibilityTimeout: Duration(section, "visibilityTimeout", path) ?? defaults.VisibilityTimeout,
             MaxDequeueCount: Int(section, "maxDequeueCount") ?? defaults.MaxDequeueCount,
-            Base64Encoding: encoding == "base64"));
+            Base64Encoding: encoding == "base64"),
+            logLevels);
     }
 
     // host.json property names are case-insensitive for the Functions host.

@@ -1,0 +1,298 @@
+#!/usr/bin/env bash
+# Local stack, no Azure account and no Seedream key: Azurite, the Seedream emulator, the Event Grid receiver and the
+# function app (`func start` when Azure Functions Core Tools are installed, otherwise tools/DevHost).
+#
+#   ./run.sh           start everything, print the URLs, stream function logs and received events; Ctrl-C stops all
+#   ./run.sh --smoke   start, submit the text-to-image example, wait for the result and its event, stop; exit 0/1
+#   ./run.sh --help
+#
+# Ports (environment): AZURITE_BLOB_PORT=10000 AZURITE_QUEUE_PORT=10001 AZURITE_TABLE_PORT=10002
+#   SEEDREAM_EMULATOR_PORT=5080 EVENTGRID_RECEIVER_PORT=5090 FUNCTIONS_PORT=7071
+# Other: RUN_CONFIGURATION=Debug (build configuration), RUN_NO_BUILD=1 (use existing builds), AZURITE_LOCATION=.azurite,
+#   RUN_SMOKE_TIMEOUT=180 (seconds the smoke run waits for the generation).
+# App settings come from local.settings.json; the addresses above are passed as environment variables, which
+# override it (for Core Tools and the development host alike).
+set -euo pipefail
+cd "$(dirname "$0")"
+ROOT=$PWD
+
+AZURITE_BLOB_PORT=${AZURITE_BLOB_PORT:-10000}
+AZURITE_QUEUE_PORT=${AZURITE_QUEUE_PORT:-10001}
+AZURITE_TABLE_PORT=${AZURITE_TABLE_PORT:-10002}
+SEEDREAM_EMULATOR_PORT=${SEEDREAM_EMULATOR_PORT:-5080}
+EVENTGRID_RECEIVER_PORT=${EVENTGRID_RECEIVER_PORT:-5090}
+FUNCTIONS_PORT=${FUNCTIONS_PORT:-7071}
+RUN_CONFIGURATION=${RUN_CONFIGURATION:-Debug}
+RUN_SMOKE_TIMEOUT=${RUN_SMOKE_TIMEOUT:-180}
+
+SEEDREAM_KEY=local-seedream-key
+EVENTGRID_KEY=local-eventgrid-key
+AZURITE_ACCOUNT_KEY='Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=='
+API_URL="http://127.0.0.1:$FUNCTIONS_PORT/api"
+EVENTS_URL="http://127.0.0.1:$EVENTGRID_RECEIVER_PORT/api/events"
+LOG_DIR=$ROOT/.local/run
+AZURITE_LOCATION=${AZURITE_LOCATION:-$ROOT/.azurite}
+EXAMPLES_DIR=$ROOT/../shared/examples
+
+STARTED_GROUPS=()   # process-group ids of everything this script started, in start order
+
+say() { printf 'run.sh: %s\n' "$*"; }
+fail() { printf 'run.sh: %s\n' "$*" >&2; exit 1; }
+
+usage() { sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$0"; }
+
+# ---------------------------------------------------------------------------------------------------------------
+# Process management: every service runs in its own process group, so stopping it also stops its children
+# (dotnet run, func's worker, node). Ctrl-C and any exit stop everything that was started, newest first.
+
+stop_all() {
+  local status=$? i pgid
+  trap - EXIT INT TERM
+  for ((i = ${#STARTED_GROUPS[@]} - 1; i >= 0; i--)); do
+    kill -TERM -- "-${STARTED_GROUPS[i]}" 2>/dev/null || true
+  done
+  for pgid in "${STARTED_GROUPS[@]}"; do
+    for _ in $(seq 1 100); do
+      kill -0 -- "-$pgid" 2>/dev/null || break
+      sleep 0.1
+    done
+    kill -KILL -- "-$pgid" 2>/dev/null || true
+  done
+  exit "$status"
+}
+trap stop_all EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# Prefix that runs a command as the leader of a new process group (its pid is the group id).
+if command -v setsid >/dev/null; then
+  NEW_GROUP=(setsid)
+else
+  NEW_GROUP=(perl -e 'setpgrp(0, 0); exec @ARGV or die "$ARGV[0]: $!\n"' --)
+fi
+
+# start NAME LOG_MODE COMMAND...: LOG_MODE is "console" (prefixed lines on stdout, copied to the log) or "file".
+start() {
+  local name=$1 mode=$2
+  shift 2
+  local log=$LOG_DIR/$name.log
+  : >"$log"
+  if [[ $mode == console ]]; then
+    "${NEW_GROUP[@]}" "$@" > >(while IFS= read -r line; do printf '[%s] %s\n' "$name" "$line"; printf '%s\n' "$line" >>"$log"; done) 2>&1 &
+  else
+    "${NEW_GROUP[@]}" "$@" >"$log" 2>&1 &
+  fi
+  STARTED_GROUPS+=("$!")
+  LAST_PID=$!
+}
+
+port_answers() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+require_free_port() {
+  local port=$1 variable=$2 service=$3
+  [[ $port =~ ^[0-9]+$ ]] || fail "$variable='$port' is not a port number."
+  if port_answers "$port"; then
+    fail "port $port ($service) is already in use; stop what holds it or set $variable to a free port."
+  fi
+}
+
+# wait_until NAME PID TIMEOUT_SECONDS CHECK...: polls CHECK until it succeeds; fails if the process dies first.
+wait_until() {
+  local name=$1 pid=$2 timeout=$3
+  shift 3
+  local deadline=$((SECONDS + timeout))
+  until "$@"; do
+    if ! kill -0 "$pid" 2>/dev/null; then
+      tail -n 20 "$LOG_DIR/$name.log" >&2 || true
+      fail "$name exited during startup (log: $LOG_DIR/$name.log)."
+    fi
+    ((SECONDS < deadline)) || fail "$name did not answer within $timeout s (log: $LOG_DIR/$name.log)."
+    sleep 0.2
+  done
+}
+
+http_answers() { curl -s -o /dev/null --max-time 2 "$1"; }
+
+# ---------------------------------------------------------------------------------------------------------------
+# Setup and services
+
+check_ports() {
+  require_free_port "$AZURITE_BLOB_PORT" AZURITE_BLOB_PORT "Azurite blob"
+  require_free_port "$AZURITE_QUEUE_PORT" AZURITE_QUEUE_PORT "Azurite queue"
+  require_free_port "$AZURITE_TABLE_PORT" AZURITE_TABLE_PORT "Azurite table"
+  require_free_port "$SEEDREAM_EMULATOR_PORT" SEEDREAM_EMULATOR_PORT "Seedream emulator"
+  require_free_port "$EVENTGRID_RECEIVER_PORT" EVENTGRID_RECEIVER_PORT "Event Grid receiver"
+  require_free_port "$FUNCTIONS_PORT" FUNCTIONS_PORT "function app"
+}
+
+use_core_tools() { command -v func >/dev/null; }
+
+install_and_build() {
+  command -v dotnet >/dev/null || fail "the .NET SDK is required (https://dot.net); see global.json for the version."
+  command -v node >/dev/null && command -v npm >/dev/null || fail "Node.js and npm are required for Azurite."
+  command -v curl >/dev/null || fail "curl is required."
+  if [[ ! -x node_modules/.bin/azurite ]]; then
+    say "installing Azurite (npm ci)..."
+    npm ci --no-audit --no-fund --loglevel=error
+  fi
+  [[ ${RUN_NO_BUILD:-} == 1 ]] && return
+  local projects=(tools/SeedreamEmulator tools/EventGridReceiver)
+  if use_core_tools; then projects+=(src/Functions); else projects+=(tools/DevHost); fi
+  for project in "${projects[@]}"; do
+    say "building $project ($RUN_CONFIGURATION)..."
+    dotnet build "$project" -c "$RUN_CONFIGURATION" --nologo -v quiet -clp:ErrorsOnly >"$LOG_DIR/build.log" 2>&1 \
+      || { cat "$LOG_DIR/build.log" >&2; fail "building $project failed."; }
+  done
+}
+
+output_of() { printf '%s/bin/%s/net10.0/%s' "$1" "$RUN_CONFIGURATION" "$2"; }
+
+start_azurite() {
+  mkdir -p "$AZURITE_LOCATION"
+  start azurite file node_modules/.bin/azurite --silent --skipApiVersionCheck --disableTelemetry --location "$AZURITE_LOCATION" \
+    --blobHost 127.0.0.1 --blobPort "$AZURITE_BLOB_PORT" \
+    --queueHost 127.0.0.1 --queuePort "$AZURITE_QUEUE_PORT" \
+    --tableHost 127.0.0.1 --tablePort "$AZURITE_TABLE_PORT"
+  local pid=$LAST_PID port
+  for port in "$AZURITE_BLOB_PORT" "$AZURITE_QUEUE_PORT" "$AZURITE_TABLE_PORT"; do
+    wait_until azurite "$pid" 60 port_answers "$port"
+  done
+}
+
+start_emulator() {
+  start seedream-emulator file env Emulator__ApiKey="$SEEDREAM_KEY" Emulator__ImageDelay=00:00:01 \
+    dotnet "$(output_of tools/SeedreamEmulator SeedreamEmulator.dll)" --urls "http://127.0.0.1:$SEEDREAM_EMULATOR_PORT"
+  wait_until seedream-emulator "$LAST_PID" 60 http_answers "http://127.0.0.1:$SEEDREAM_EMULATOR_PORT/"
+}
+
+start_receiver() {
+  local mode=$1
+  start events "$mode" env Receiver__Key="$EVENTGRID_KEY" \
+    dotnet "$(output_of tools/EventGridReceiver EventGridReceiver.dll)" --urls "http://127.0.0.1:$EVENTGRID_RECEIVER_PORT"
+  wait_until events "$LAST_PID" 60 http_answers "$EVENTS_URL"
+}
+
+start_function_app() {
+  local mode=$1 storage
+  storage="DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=$AZURITE_ACCOUNT_KEY"
+  storage+=";BlobEndpoint=http://127.0.0.1:$AZURITE_BLOB_PORT/devstoreaccount1"
+  storage+=";QueueEndpoint=http://127.0.0.1:$AZURITE_QUEUE_PORT/devstoreaccount1"
+  storage+=";TableEndpoint=http://127.0.0.1:$AZURITE_TABLE_PORT/devstoreaccount1"
+  local settings=(
+    AzureWebJobsStorage="$storage"
+    Seedream__BaseUrls__0="http://127.0.0.1:$SEEDREAM_EMULATOR_PORT/v1"
+    EventGrid__TopicEndpoint="$EVENTS_URL"
+  )
+  if use_core_tools; then
+    # Core Tools runs the built output (host.json, local.settings.json and the worker are copied there).
+    start app "$mode" env "${settings[@]}" bash -c 'cd "$1" && exec func start --port "$2"' func-start \
+      "src/Functions/bin/$RUN_CONFIGURATION/net10.0" "$FUNCTIONS_PORT"
+  else
+    start app "$mode" env "${settings[@]}" \
+      dotnet "$(output_of tools/DevHost Seedream.DevHost.dll)" --urls "http://127.0.0.1:$FUNCTIONS_PORT"
+  fi
+  wait_until app "$LAST_PID" 120 http_answers "$API_URL/"
+}
+
+start_stack() {
+  local mode=$1
+  check_ports
+  mkdir -p "$LOG_DIR"
+  install_and_build
+  say "starting Azurite (127.0.0.1:$AZURITE_BLOB_PORT-$AZURITE_TABLE_PORT, data in ${AZURITE_LOCATION#"$ROOT"/}/)..."
+  start_azurite
+  say "starting the Seedream emulator (127.0.0.1:$SEEDREAM_EMULATOR_PORT)..."
+  start_emulator
+  say "starting the Event Grid receiver (127.0.0.1:$EVENTGRID_RECEIVER_PORT)..."
+  start_receiver "$mode"
+  if use_core_tools; then say "starting the function app with Core Tools (func start)..."; else say "starting the function app with tools/DevHost (Core Tools not installed)..."; fi
+  start_function_app "$mode"
+}
+
+# The provider's text-to-image example when shared/ is beside the repository, else the same request inline.
+example_body_argument() {
+  if [[ -f $EXAMPLES_DIR/text-to-image.json ]]; then
+    printf '@%s' "$(cd "$EXAMPLES_DIR" && pwd)/text-to-image.json"
+  else
+    printf '%s' '{"model":"doubao-seedream-5-0-260128","prompt":"A vibrant close-up editorial portrait, studio lighting","size":"2K","output_format":"png","response_format":"url","watermark":false}'
+  fi
+}
+
+print_ready() {
+  cat <<EOF
+
+Ready. Logs: $LOG_DIR/
+  API base URL   $API_URL
+  Submit         curl -s -X POST $API_URL/generations -H 'Content-Type: application/json' --data-binary '$(example_body_argument)'
+  Status         $API_URL/generations/{id}
+  View page      $API_URL/generations/{id}/view
+  Events         curl -s $EVENTS_URL   (DELETE clears; ?type= filters)
+  Emulator       http://127.0.0.1:$SEEDREAM_EMULATOR_PORT/v1 (key $SEEDREAM_KEY)
+  Requests       requests.http (VS Code REST Client / Rider)
+Ctrl-C stops everything.
+
+EOF
+}
+
+# ---------------------------------------------------------------------------------------------------------------
+# Sub-commands
+
+run_interactive() {
+  start_stack console
+  print_ready
+  while true; do
+    for pgid in "${STARTED_GROUPS[@]}"; do
+      kill -0 "$pgid" 2>/dev/null || fail "a service (process $pgid) stopped; see $LOG_DIR/."
+    done
+    # A background sleep keeps Ctrl-C responsive: `wait` returns as soon as the trap fires.
+    sleep 1 &
+    wait $! || true
+  done
+}
+
+json_field() { node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const v=JSON.parse(s)[process.argv[1]];process.stdout.write(v===undefined||v===null?"":String(v))})' "$1"; }
+
+run_smoke() {
+  start_stack file
+  say "stack is up; submitting the text-to-image example"
+  local body response id status_url status result events
+  body=$(example_body_argument)
+  response=$(curl -s -X POST "$API_URL/generations" -H 'Content-Type: application/json' --data-binary "$body" -w '\n%{http_code}')
+  [[ ${response##*$'\n'} == 202 ]] || fail "submission was not accepted: ${response//$'\n'/ }"
+  response=${response%$'\n'*}
+  id=$(json_field id <<<"$response")
+  status_url=$(json_field statusUrl <<<"$response")
+  [[ -n $id && -n $status_url ]] || fail "the submission response has no id/statusUrl: $response"
+  say "accepted $id; polling $status_url"
+
+  local deadline=$((SECONDS + RUN_SMOKE_TIMEOUT))
+  while true; do
+    result=$(curl -s "$status_url")
+    status=$(json_field status <<<"$result" 2>/dev/null || true)
+    case $status in
+      succeeded | partially_succeeded | failed) break ;;
+    esac
+    ((SECONDS < deadline)) || fail "generation $id did not finish within $RUN_SMOKE_TIMEOUT s (last: $result)."
+    sleep 0.5
+  done
+  printf '\nResult:\n%s\n' "$result"
+
+  # The completion event may trail the status update by a moment.
+  deadline=$((SECONDS + 30))
+  until events=$(curl -s "$EVENTS_URL" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const m=JSON.parse(s).filter(e=>JSON.stringify(e).includes(process.argv[1]));if(!m.length)process.exit(1);console.log(JSON.stringify(m,null,2))})' "$id"); do
+    ((SECONDS < deadline)) || fail "no event mentioning $id reached the receiver (events: $(curl -s "$EVENTS_URL"))."
+    sleep 0.5
+  done
+  printf '\nEvents:\n%s\n' "$events"
+
+  [[ $status == succeeded ]] || fail "smoke run finished with status '$status'."
+  say "smoke run succeeded"
+}
+
+# Sub-commands are functions; a new one gets an arm here and its own function above.
+case ${1:-} in
+  '') run_interactive ;;
+  --smoke | smoke) run_smoke ;;
+  -h | --help | help) usage ;;
+  *) usage >&2; fail "unknown argument '$1'." ;;
+esac
