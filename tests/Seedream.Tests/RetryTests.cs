@@ -1,0 +1,171 @@
+using System.Diagnostics;
+
+namespace Seedream.Tests;
+
+/// <summary>A generation is billed: only 429 and failures before sending are repeated.</summary>
+public sealed class RetryTests(EmulatorFixture emulator) : IClassFixture<EmulatorFixture>
+{
+    private static ImageGenerationRequest Request() => new() { Model = SeedreamModels.Seedream45, Prompt = "a red kite" };
+
+    private SeedreamClient Client(Action<SeedreamClientOptions>? configure = null, params Uri[] baseUrls)
+    {
+        var options = TestSupport.Options(baseUrls.Length > 0 ? baseUrls : [emulator.Server.ArkBaseUrl]);
+        configure?.Invoke(options);
+        emulator.Server.ClearRequests();
+        emulator.Server.Faults.Clear();
+        return new SeedreamClient(options);
+    }
+
+    [Fact]
+    public async Task ServerErrorAfterSendingIsNotRetried()
+    {
+        var client = Client();
+        emulator.Server.Faults.Enqueue("internal-error");
+
+        var error = await Assert.ThrowsAsync<SeedreamException>(() => client.GenerateImagesAsync(Request()));
+
+        Assert.Equal(500, error.Status);
+        Assert.True(error.IsTransient);
+        Assert.True(error.MayHaveReachedServer);
+        Assert.Equal(1, emulator.GenerationPosts());
+    }
+
+    [Fact]
+    public async Task RateLimitIsRetriedOnceRetryAfterHasPassed()
+    {
+        var client = Client();
+        emulator.Server.Faults.Enqueue("rate-limit;retry-after=1");
+        var stopwatch = Stopwatch.StartNew();
+
+        await using var response = await client.GenerateImagesAsync(Request());
+        Assert.Single(await TestSupport.ReadAllImagesAsync(response));
+
+        var posts = emulator.Server.Requests.Where(r => r.Method == "POST").ToList();
+        Assert.Equal([429, 200], posts.Select(p => p.ResponseStatus));
+        Assert.True(stopwatch.Elapsed >= TimeSpan.FromSeconds(1), $"retried after {stopwatch.Elapsed}");
+        Assert.True(posts[1].ReceivedAt - posts[0].ReceivedAt >= TimeSpan.FromMilliseconds(950));
+    }
+
+    [Fact]
+    public async Task RateLimitWithoutRetryAfterWaitsTheDefaultAndGivesUpAfterMaxRetries()
+    {
+        var client = Client(options =>
+        {
+            options.MaxRateLimitRetries = 2;
+            options.DefaultRetryAfter = TimeSpan.FromMilliseconds(150);
+        });
+        emulator.Server.Faults.Enqueue("rate-limit", count: 3);
+        var stopwatch = Stopwatch.StartNew();
+
+        var error = await Assert.ThrowsAsync<SeedreamException>(() => client.GenerateImagesAsync(Request()));
+
+        Assert.Equal(429, error.Status);
+        Assert.Equal("ModelAccountIpmRateLimitExceeded", error.ErrorCode);
+        Assert.True(error.IsTransient);
+        Assert.Equal(3, emulator.GenerationPosts());
+        Assert.True(stopwatch.Elapsed >= TimeSpan.FromMilliseconds(300));
+    }
+
+    [Fact]
+    public async Task ConnectionRefusedMovesToTheNextBaseUrl()
+    {
+        var client = Client(baseUrls: [TestSupport.ClosedPortBaseUrl(), emulator.Server.GatewayBaseUrl]);
+
+        await using var response = await client.GenerateImagesAsync(Request());
+        Assert.Single(await TestSupport.ReadAllImagesAsync(response));
+
+        Assert.Equal("/v1/images/generations", Assert.Single(emulator.Server.Requests, r => r.Method == "POST").Path);
+    }
+
+    [Fact]
+    public async Task NoReachableBaseUrlIsAPreSendFailure()
+    {
+        var client = Client(baseUrls: [TestSupport.ClosedPortBaseUrl(), TestSupport.ClosedPortBaseUrl()]);
+
+        var error = await Assert.ThrowsAsync<SeedreamException>(() => client.GenerateImagesAsync(Request()));
+
+        Assert.Equal(0, error.Status);
+        Assert.Equal(SeedreamException.NetworkErrorCode, error.ErrorCode);
+        Assert.False(error.MayHaveReachedServer);
+        Assert.True(error.IsTransient);
+    }
+
+    [Fact]
+    public async Task ResetAfterTheRequestWasSentIsNotRetriedEvenOnAReusedConnection()
+    {
+        var client = Client(baseUrls: [emulator.Server.ArkBaseUrl, emulator.Server.GatewayBaseUrl]);
+        await using (var warmUp = await client.GenerateImagesAsync(Request()))
+        {
+            await TestSupport.ReadAllImagesAsync(warmUp);
+        }
+
+        emulator.Server.Faults.Enqueue("reset");
+        var error = await Assert.ThrowsAsync<SeedreamException>(() => client.GenerateImagesAsync(Request()));
+
+        Assert.Equal(SeedreamException.NetworkErrorCode, error.ErrorCode);
+        Assert.True(error.MayHaveReachedServer);
+        Assert.Equal(2, emulator.GenerationPosts());
+        Assert.Equal(0, emulator.Server.Requests.Last().ResponseStatus);
+    }
+
+    [Fact]
+    public async Task TimeoutCoversSlowHeadersAndIsNotRetried()
+    {
+        var client = Client(options => options.RequestTimeout = TimeSpan.FromMilliseconds(300));
+        emulator.Server.Faults.Enqueue("slow-headers;delay-ms=3000");
+
+        var error = await Assert.ThrowsAsync<SeedreamException>(() => client.GenerateImagesAsync(Request()));
+
+        Assert.Equal(SeedreamException.TimeoutCode, error.ErrorCode);
+        Assert.True(error.MayHaveReachedServer);
+        Assert.Equal(1, emulator.GenerationPosts());
+    }
+
+    [Fact]
+    public async Task TimeoutKeepsRunningWhileTheBodyIsRead()
+    {
+        emulator.Server.Options.ImageDelay = TimeSpan.FromMilliseconds(1500);
+        try
+        {
+            var client = Client(options => options.RequestTimeout = TimeSpan.FromMilliseconds(2000));
+            var request = new ImageGenerationRequest
+            {
+                Model = SeedreamModels.Seedream45,
+                Prompt = "4 images of a kite",
+                Stream = true,
+                SequentialImageGeneration = "auto",
+                SequentialImageGenerationOptions = new() { MaxImages = 4 },
+            };
+
+            // Headers come with the first image (1.5 s); the next ones would need 4.5 s more.
+            await using var response = await client.GenerateImagesAsync(request);
+            var error = await Assert.ThrowsAsync<SeedreamException>(() => TestSupport.ReadAllImagesAsync(response));
+
+            Assert.Equal(SeedreamException.TimeoutCode, error.ErrorCode);
+        }
+        finally
+        {
+            emulator.Server.Options.ImageDelay = TimeSpan.Zero;
+        }
+    }
+
+    [Fact]
+    public async Task CallerCancellationIsACancellationNotAnError()
+    {
+        emulator.Server.Options.ImageDelay = TimeSpan.FromSeconds(5);
+        try
+        {
+            var client = Client();
+            using var cancellation = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
+            var stopwatch = Stopwatch.StartNew();
+
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => client.GenerateImagesAsync(Request(), cancellation.Token));
+
+            Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(3));
+        }
+        finally
+        {
+            emulator.Server.Options.ImageDelay = TimeSpan.Zero;
+        }
+    }
+}
