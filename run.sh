@@ -8,7 +8,8 @@
 #
 # Ports (environment): AZURITE_BLOB_PORT=10000 AZURITE_QUEUE_PORT=10001 AZURITE_TABLE_PORT=10002
 #   SEEDREAM_EMULATOR_PORT=5080 EVENTGRID_RECEIVER_PORT=5090 FUNCTIONS_PORT=7071
-# Other: RUN_CONFIGURATION=Debug (build configuration), RUN_NO_BUILD=1 (use existing builds), AZURITE_LOCATION=.azurite,
+# Other: RUN_CONFIGURATION=Debug (build configuration), RUN_NO_BUILD=1 (use existing builds),
+#   AZURITE_LOCATION=.azurite (storage data), RUN_LOG_DIR=.local/run (service logs),
 #   RUN_SMOKE_TIMEOUT=180 (seconds the smoke run waits for the generation).
 # App settings come from local.settings.json; the addresses above are passed as environment variables, which
 # override it (for Core Tools and the development host alike).
@@ -30,7 +31,7 @@ EVENTGRID_KEY=local-eventgrid-key
 AZURITE_ACCOUNT_KEY='Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=='
 API_URL="http://127.0.0.1:$FUNCTIONS_PORT/api"
 EVENTS_URL="http://127.0.0.1:$EVENTGRID_RECEIVER_PORT/api/events"
-LOG_DIR=$ROOT/.local/run
+LOG_DIR=${RUN_LOG_DIR:-$ROOT/.local/run}
 AZURITE_LOCATION=${AZURITE_LOCATION:-$ROOT/.azurite}
 EXAMPLES_DIR=$ROOT/../shared/examples
 
