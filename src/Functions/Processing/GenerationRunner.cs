@@ -306,18 +306,23 @@ public sealed class GenerationRunner
                 // What was not read may have been generated and billed, but it is gone: record it, never regenerate.
                 runner._logger.LogWarning(e, "Job {JobId}: reading the Seedream response failed.", Job.Id);
                 answer.Complete = true;
-                var failure = e as SeedreamException;
+                var serverError = e is SeedreamException { IsTransient: false, ErrorCode: { } code } reported && !IsTransportFailure(code) ? reported : null;
                 await WriteOwnedAsync(job =>
                 {
                     job.Answer = answer;
-                    if (failure is { Status: > 0, ErrorCode: not null } && job.Images.Count == 0 && job.Failures.Count == 0 && answer.Items.Count == 0)
+                    if (serverError is null)
                     {
-                        job.Error = ErrorFrom(failure);
+                        AddFailure(job, NextIndex(job), ResultLostCode,
+                            $"The response broke off ({(e as SeedreamException)?.ErrorCode ?? e.GetType().Name}); the images it did not deliver are lost and not regenerated.");
+                    }
+                    else if (job.Images.Count == 0 && job.Failures.Count == 0 && answer.Items.Count == 0)
+                    {
+                        // Seedream reported an error instead of any image (a top-level error in a 200 body or an SSE error event).
+                        job.Error = ErrorFrom(serverError);
                     }
                     else
                     {
-                        AddFailure(job, NextIndex(job), ResultLostCode,
-                            $"The response broke off ({failure?.ErrorCode ?? e.GetType().Name}); the images it did not deliver are lost and not regenerated.");
+                        AddFailure(job, NextIndex(job), serverError.ErrorCode!, serverError.Message);
                     }
                 }, cancellationToken).ConfigureAwait(false);
                 return;
@@ -633,6 +638,9 @@ public sealed class GenerationRunner
             code.Contains("SensitiveContent", StringComparison.Ordinal)
                 ? "Content moderation refused the output; change the prompt or the reference images."
                 : code == ResultLostCode ? "Submit the request again; the lost images were not regenerated to avoid paying twice." : null;
+
+        private static bool IsTransportFailure(string code) =>
+            code is SeedreamException.ResponseTruncatedCode or SeedreamException.InvalidResponseCode or SeedreamException.TimeoutCode or SeedreamException.NetworkErrorCode;
 
         private static JobError ErrorFrom(SeedreamException e) => new(e.ErrorCode ?? $"Http{e.Status}", e.Message)
         {
