@@ -5,7 +5,7 @@ using Microsoft.AspNetCore.Mvc.Abstractions;
 namespace Seedream.DevHost;
 
 /// <summary>Maps HTTP-triggered functions to ASP.NET Core endpoints under the host.json route prefix, without function keys (as Core Tools).</summary>
-public static class HttpFunctionEndpoints
+internal static class HttpFunctionEndpoints
 {
     public static void MapHttpFunctions(this IEndpointRouteBuilder endpoints, IEnumerable<HttpFunctionDefinition> functions, string routePrefix)
     {

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using Azure;
 using Azure.Storage.Queues;
 using Azure.Storage.Queues.Models;
 
@@ -11,7 +10,7 @@ namespace Seedream.DevHost;
 /// up to maxPollingInterval while empty, failed messages visible again after visibilityTimeout, and after
 /// maxDequeueCount attempts moved to <c>&lt;queue&gt;-poison</c>.
 /// </summary>
-public sealed class QueueFunctionListener : BackgroundService
+internal sealed class QueueFunctionListener : BackgroundService
 {
     private static readonly TimeSpan s_minimumPollingInterval = TimeSpan.FromMilliseconds(100);
 
@@ -78,9 +77,10 @@ public sealed class QueueFunctionListener : BackgroundService
                 {
                     messages = (await _queue.ReceiveMessagesAsync(_settings.BatchSize, s_lease, stoppingToken).ConfigureAwait(false)).Value;
                 }
-                catch (RequestFailedException exception)
+                catch (Exception exception) when (exception is not OperationCanceledException)
                 {
-                    _logger.LogWarning("Receiving from queue '{Queue}' failed: {Status} {Message}", _queue.Name, exception.Status, exception.Message);
+                    // Storage unreachable or throttling: back off like an empty queue and keep listening.
+                    _logger.LogWarning("Receiving from queue '{Queue}' failed: {Error}", _queue.Name, exception.Message);
                     messages = [];
                 }
 
@@ -167,10 +167,11 @@ public sealed class QueueFunctionListener : BackgroundService
                 await _queue.UpdateMessageAsync(message.MessageId, popReceipt, visibilityTimeout: _settings.VisibilityTimeout, cancellationToken: CancellationToken.None).ConfigureAwait(false);
             }
         }
-        catch (RequestFailedException exception)
+        catch (Exception exception)
         {
-            // Lost the message (lease expired and another receiver took it, or it was deleted): that receiver owns it now.
-            _logger.LogWarning("Queue '{Queue}' message {MessageId}: {Status} {Message}", _queue.Name, message.MessageId, exception.Status, exception.Message);
+            // Settling the message failed (lease lost to another receiver, storage unreachable): it becomes visible
+            // again when its lease ends and is retried then; the listener itself keeps running.
+            _logger.LogWarning("Queue '{Queue}' message {MessageId} could not be settled: {Error}", _queue.Name, message.MessageId, exception.Message);
         }
     }
 
