@@ -76,17 +76,88 @@ public sealed class ErrorBodyParsingTests
     [Fact]
     public async Task ErrorBodiesAreReadWithACap()
     {
-        var huge = Encoding.UTF8.GetBytes("<html><title>oops</title>" + new string('x', 5_000_000) + "</html>");
-        await using var server = await CannedHttpServer.StartAsync(502, "text/html", huge, chunkSize: 64 * 1024);
-        var client = new SeedreamClient(TestSupport.Options(new Uri(server.BaseAddress, "api/v3/")));
+        // A 64 MB error page: the client must stop after the cap instead of reading (or buffering) all of it.
+        var chunk = Encoding.UTF8.GetBytes(new string('x', 64 * 1024));
+        await using var server = await CannedHttpServer.StartAsync(async context =>
+        {
+            context.Response.StatusCode = 502;
+            context.Response.ContentType = "text/html";
+            await context.Response.Body.WriteAsync("<html><title>oops</title>"u8.ToArray());
+            for (var written = 0; written < 1024 && !context.RequestAborted.IsCancellationRequested; written++)
+            {
+                await context.Response.Body.WriteAsync(chunk);
+            }
+        });
+        long received = 0;
+        var countingHandler = new SocketsHttpHandler
+        {
+            ConnectCallback = async (connection, cancellationToken) =>
+            {
+                var socket = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+                await socket.ConnectAsync(connection.DnsEndPoint, cancellationToken);
+                return new CountingStream(new System.Net.Sockets.NetworkStream(socket, ownsSocket: true), count => Interlocked.Add(ref received, count));
+            },
+        };
+        var options = TestSupport.Options(new Uri(server.BaseAddress, "api/v3/"));
+        using var apiClient = new HttpClient(countingHandler);
+        using var downloadClient = new HttpClient();
+        var client = new SeedreamClient(apiClient, downloadClient, options);
 
-        var before = GC.GetAllocatedBytesForCurrentThread();
         var error = await Assert.ThrowsAsync<SeedreamException>(() => client.GenerateImagesAsync(new ImageGenerationRequest { Model = "ep-1", Prompt = "p" }));
 
         Assert.Equal(502, error.Status);
         Assert.Contains("oops", error.Message);
-        Assert.False(error.IsTransient is false);
+        Assert.True(error.IsTransient);
         Assert.True(error.MayHaveReachedServer);
-        Assert.True(GC.GetAllocatedBytesForCurrentThread() - before < 2_000_000);
+        Assert.InRange(Interlocked.Read(ref received), SeedreamErrorParser.MaxErrorBodyBytes, 4 * 1024 * 1024);
+    }
+
+    private sealed class CountingStream(Stream inner, Action<int> onRead) : Stream
+    {
+        public override bool CanRead => true;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => true;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            var read = await inner.ReadAsync(buffer, cancellationToken);
+            onRead(read);
+            return read;
+        }
+
+        public override int Read(byte[] buffer, int offset, int count)
+        {
+            var read = inner.Read(buffer, offset, count);
+            onRead(read);
+            return read;
+        }
+
+        public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default) => inner.WriteAsync(buffer, cancellationToken);
+
+        public override void Write(byte[] buffer, int offset, int count) => inner.Write(buffer, offset, count);
+
+        public override Task FlushAsync(CancellationToken cancellationToken) => inner.FlushAsync(cancellationToken);
+
+        public override void Flush() => inner.Flush();
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+            {
+                inner.Dispose();
+            }
+
+            base.Dispose(disposing);
+        }
     }
 }
