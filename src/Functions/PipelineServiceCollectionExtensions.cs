@@ -27,16 +27,15 @@ public static class PipelineServiceCollectionExtensions
     /// <summary>
     /// Blob and queue clients from <c>AzureWebJobsStorage</c>: a connection string locally, or identity-based
     /// <c>__blobServiceUri</c>/<c>__queueServiceUri</c> (+ <c>__credential</c>, <c>__clientId</c>) in Azure.
+    /// Queue messages are base64 (<see cref="PipelineQueueEncoding"/>), as host.json tells the host.
     /// </summary>
     public static IServiceCollection AddPipelineStorage(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<PipelineStorageOptions>().Bind(configuration).ValidateDataAnnotations().ValidateOnStart();
         var connection = configuration.GetSection(PipelineStorageOptions.ConnectionName);
-        services.AddAzureClients(clients =>
-        {
-            clients.AddBlobServiceClient(connection);
-            clients.AddQueueServiceClient(connection).ConfigureOptions(PipelineQueueEncoding.Apply);
-        });
+        services.AddAzureClientsCore();
+        services.TryAddSingleton(provider => StorageClientFactory.CreateBlobServiceClient(connection, provider.GetRequiredService<AzureComponentFactory>()));
+        services.TryAddSingleton(provider => StorageClientFactory.CreateQueueServiceClient(connection, provider.GetRequiredService<AzureComponentFactory>()));
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<PipelineStorage>();
         services.TryAddSingleton<JobStore>();
@@ -64,6 +63,7 @@ public static class PipelineServiceCollectionExtensions
     public static IServiceCollection AddPipelineProcessing(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<PipelineOptions>().Bind(configuration.GetSection(PipelineOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PipelineOptions>, PipelineOptionsValidator>());
         services.AddOptions<PricingOptions>().Bind(configuration.GetSection(PricingOptions.SectionName));
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<PipelineTestHooks>();

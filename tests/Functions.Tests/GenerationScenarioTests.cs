@@ -184,7 +184,7 @@ public sealed class GenerationScenarioTests(PipelineFixture fixture)
     [Fact]
     public async Task Job_left_Requested_by_a_dead_worker_is_failed_by_the_watchdog_once_the_lease_expires()
     {
-        await using var harness = fixture.CreateHarness(new Dictionary<string, string?> { ["Pipeline:LeaseDuration"] = "00:00:02" });
+        await using var harness = fixture.CreateHarness(new Dictionary<string, string?> { ["Pipeline:LeaseDuration"] = "00:00:02", ["Seedream:RequestTimeout"] = "00:00:01" });
         var id = await SubmitAsync(harness, TestRequests.Create("a volcano"));
         var message = await ReceiveOneAsync(harness);
         var jobs = harness.Services.GetRequiredService<JobStore>();

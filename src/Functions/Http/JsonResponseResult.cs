@@ -29,7 +29,7 @@ public sealed class JsonResponseResult : IActionResult
 
     /// <summary>An RFC 9457 problem; <paramref name="errors"/> maps each field path to what is wrong with it.</summary>
     public static JsonResponseResult Problem(int status, string title, string detail, IReadOnlyDictionary<string, string[]>? errors = null) =>
-        new(status, new ProblemBody($"https://httpstatuses.io/{status}", title, status, detail, errors), ProblemContentType);
+        new(status, new ProblemBody(ProblemType(status), title, status, detail, errors), ProblemContentType);
 
     public async Task ExecuteResultAsync(ActionContext context)
     {
@@ -43,6 +43,16 @@ public sealed class JsonResponseResult : IActionResult
 
         await JsonSerializer.SerializeAsync(response.Body, Body, Body.GetType(), JobJson.Options, context.HttpContext.RequestAborted).ConfigureAwait(false);
     }
+
+    /// <summary>The RFC 9110 section defining the status, as ASP.NET Core's own problem details do.</summary>
+    private static string ProblemType(int status) => status switch
+    {
+        StatusCodes.Status400BadRequest => "https://tools.ietf.org/html/rfc9110#section-15.5.1",
+        StatusCodes.Status404NotFound => "https://tools.ietf.org/html/rfc9110#section-15.5.5",
+        StatusCodes.Status409Conflict => "https://tools.ietf.org/html/rfc9110#section-15.5.10",
+        StatusCodes.Status413PayloadTooLarge => "https://tools.ietf.org/html/rfc9110#section-15.5.14",
+        _ => "about:blank",
+    };
 
     private sealed record ProblemBody(string Type, string Title, int Status, string Detail, IReadOnlyDictionary<string, string[]>? Errors);
 }

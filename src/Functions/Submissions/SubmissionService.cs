@@ -25,13 +25,15 @@ public sealed class SubmissionService
     private readonly SubmissionParser _parser;
     private readonly JobStore _jobs;
     private readonly GenerationQueue _queue;
+    private readonly TimeProvider _time;
     private readonly ILogger<SubmissionService> _logger;
 
-    public SubmissionService(SubmissionParser parser, JobStore jobs, GenerationQueue queue, ILogger<SubmissionService> logger)
+    public SubmissionService(SubmissionParser parser, JobStore jobs, GenerationQueue queue, TimeProvider time, ILogger<SubmissionService> logger)
     {
         _parser = parser;
         _jobs = jobs;
         _queue = queue;
+        _time = time;
         _logger = logger;
     }
 
@@ -107,7 +109,7 @@ public sealed class SubmissionService
             if (!parsed.IsValid)
             {
                 job.Status = JobStatus.Failed;
-                job.CompletedAt = DateTimeOffset.UtcNow;
+                job.CompletedAt = _time.GetUtcNow();
                 job.Error = new JobError("InvalidRequest", "The queued request is not a valid Seedream request; see fields.") { Fields = parsed.ErrorFields };
                 job.TerminalEvent = new TerminalEvent
                 {
