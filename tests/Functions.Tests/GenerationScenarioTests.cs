@@ -182,6 +182,19 @@ public sealed class GenerationScenarioTests(PipelineFixture fixture)
     }
 
     [Fact]
+    public async Task Lost_answer_is_regenerated_only_when_configuration_allows_it()
+    {
+        await using var harness = fixture.CreateHarness(new Dictionary<string, string?> { ["Pipeline:RegenerateWhenOutcomeUnknown"] = "true" });
+        var generationsBefore = harness.GenerationRequestCount();
+        fixture.Emulator.Faults.Enqueue("reset");
+        var job = await harness.SubmitAndRunAsync(TestRequests.Create("a fjord"));
+
+        Assert.Equal("succeeded", job.GetProperty("status").GetString());
+        Assert.Equal(2, harness.GenerationRequestCount() - generationsBefore);
+        Assert.Single(harness.EventsFor(job.GetProperty("id").GetString()!));
+    }
+
+    [Fact]
     public async Task Job_left_Requested_by_a_dead_worker_is_failed_by_the_watchdog_once_the_lease_expires()
     {
         await using var harness = fixture.CreateHarness(new Dictionary<string, string?> { ["Pipeline:LeaseDuration"] = "00:00:02", ["Seedream:RequestTimeout"] = "00:00:01" });
