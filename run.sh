@@ -44,16 +44,16 @@ usage() { sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$0"; }
 
 # ---------------------------------------------------------------------------------------------------------------
 # Process management: every service runs in its own process group, so stopping it also stops its children
-# (dotnet run, func's worker, node). Ctrl-C and any exit stop everything that was started, newest first.
+# (func's worker, node). Ctrl-C and any exit stop everything that was started.
 
 stop_all() {
   local status=$? i pgid
   trap - EXIT INT TERM
+  # One at a time, newest first: the function app finishes its in-flight work while storage is still up.
   for ((i = ${#STARTED_GROUPS[@]} - 1; i >= 0; i--)); do
-    kill -TERM -- "-${STARTED_GROUPS[i]}" 2>/dev/null || true
-  done
-  for pgid in "${STARTED_GROUPS[@]}"; do
-    for _ in $(seq 1 100); do
+    pgid=${STARTED_GROUPS[i]}
+    kill -TERM -- "-$pgid" 2>/dev/null || continue
+    for _ in $(seq 1 150); do
       kill -0 -- "-$pgid" 2>/dev/null || break
       sleep 0.1
     done
