@@ -88,7 +88,7 @@ public class SeedreamClient
             {
                 response = await _apiClient.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, lifetime.Token).ConfigureAwait(false);
             }
-            catch (HttpRequestException ex)
+            catch (Exception ex) when (ex is HttpRequestException || (FailureClassifier.IsPreSend(ex) && !lifetime.IsCancellationRequested))
             {
                 var preSend = FailureClassifier.IsPreSend(ex);
                 throw new SeedreamException(
@@ -105,7 +105,7 @@ public class SeedreamClient
                 throw await SeedreamErrorParser.ReadAsync(response, _options.ApiKey, mayHaveReachedServer: true, "The Seedream generation request", lifetime.Token).ConfigureAwait(false);
             }
 
-            reader = new BodyReader(await response.Content.ReadAsStreamAsync(lifetime.Token).ConfigureAwait(false), lifetime.Token);
+            reader = new BodyReader(await response.Content.ReadAsStreamAsync(lifetime.Token).ConfigureAwait(false), lifetime.Token, cancellationToken);
 
             // SSE or one JSON document: decided by the body's first byte, not only the Content-Type.
             var scanner = new JsonStreamScanner(reader);

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Seedream.Http;
@@ -24,8 +25,7 @@ public static class SeedreamServiceCollectionExtensions
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<SeedreamClientOptions>, SeedreamClientOptionsValidator>();
         services.AddLogging();
-        services.AddHttpClient();
-        services.AddSingleton(TimeProvider.System);
+        services.TryAddSingleton(TimeProvider.System);
 
         services.AddHttpClient(SeedreamHttpPipelines.ApiClientName, client => client.Timeout = Timeout.InfiniteTimeSpan)
             .ConfigurePrimaryHttpMessageHandler(provider => SeedreamHttpPipelines.CreateApiHandler(Options(provider)))

@@ -168,4 +168,37 @@ public sealed class RetryTests(EmulatorFixture emulator) : IClassFixture<Emulato
             emulator.Server.Options.ImageDelay = TimeSpan.Zero;
         }
     }
+
+    [Fact]
+    public async Task ConnectTimeoutMovesToTheNextBaseUrl()
+    {
+        // A listener whose accept queue is full: the kernel drops further SYNs, so connecting hangs.
+        using var saturated = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+        saturated.Bind(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0));
+        saturated.Listen(0);
+        var endPoint = (System.Net.IPEndPoint)saturated.LocalEndPoint!;
+        var fillers = new List<System.Net.Sockets.Socket>();
+        try
+        {
+            for (var i = 0; i < 4; i++)
+            {
+                var filler = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+                fillers.Add(filler);
+                _ = filler.ConnectAsync(endPoint);
+            }
+
+            await Task.Delay(100);
+            var client = Client(options => options.ConnectTimeout = TimeSpan.FromMilliseconds(300),
+                new Uri($"http://127.0.0.1:{endPoint.Port}/api/v3"), emulator.Server.ArkBaseUrl);
+
+            await using var response = await client.GenerateImagesAsync(Request());
+
+            Assert.Single(await TestSupport.ReadAllImagesAsync(response));
+            Assert.Equal(1, emulator.GenerationPosts());
+        }
+        finally
+        {
+            fillers.ForEach(filler => filler.Dispose());
+        }
+    }
 }

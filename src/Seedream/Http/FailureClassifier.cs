@@ -13,6 +13,13 @@ internal static class FailureClassifier
     /// </summary>
     public static bool IsPreSend(Exception? exception)
     {
+        // SocketsHttpHandler reports an elapsed ConnectTimeout as a cancellation caused by a TimeoutException. The
+        // clients here set HttpClient.Timeout to infinite, so no other timeout takes this shape.
+        if (exception is OperationCanceledException { InnerException: TimeoutException })
+        {
+            return true;
+        }
+
         if (exception is not HttpRequestException httpException)
         {
             return false;

@@ -75,7 +75,8 @@ internal static class SeedreamHttpPipelines
             Delay = TimeSpan.FromMilliseconds(200),
             UseJitter = true,
             ShouldHandle = args => ValueTask.FromResult(
-                !FailureClassifier.IsBlockedByPolicy(args.Outcome.Exception) && HttpClientResiliencePredicates.IsTransient(args.Outcome)),
+                !FailureClassifier.IsBlockedByPolicy(args.Outcome.Exception)
+                && (HttpClientResiliencePredicates.IsTransient(args.Outcome) || FailureClassifier.IsPreSend(args.Outcome.Exception))),
         });
     }
 

@@ -13,18 +13,21 @@ internal sealed class BodyReader : IDisposable
 
     private readonly Stream _stream;
     private readonly CancellationToken _lifetimeToken;
+    private readonly CancellationToken _requestToken;
     private byte[] _buffer;
     private int _start;
     private int _end;
     private bool _endOfStream;
 
     /// <param name="stream">The body.</param>
-    /// <param name="lifetimeToken">Cancelled when the request timeout expires; reads turn that into a timeout error.</param>
+    /// <param name="lifetimeToken">Cancelled when the request timeout expires (or <paramref name="requestToken"/> is cancelled).</param>
+    /// <param name="requestToken">The token the generation was started with: its cancellation stays a cancellation, not a timeout.</param>
     /// <param name="bufferSize">Window size; also the longest single token that is ever buffered.</param>
-    public BodyReader(Stream stream, CancellationToken lifetimeToken, int bufferSize = DefaultBufferSize)
+    public BodyReader(Stream stream, CancellationToken lifetimeToken, CancellationToken requestToken, int bufferSize = DefaultBufferSize)
     {
         _stream = stream;
         _lifetimeToken = lifetimeToken;
+        _requestToken = requestToken;
         _buffer = ArrayPool<byte>.Shared.Rent(bufferSize);
     }
 
@@ -87,7 +90,7 @@ internal sealed class BodyReader : IDisposable
             {
                 read = await _stream.ReadAsync(_buffer.AsMemory(_end), token).ConfigureAwait(false);
             }
-            catch (OperationCanceledException ex) when (_lifetimeToken.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+            catch (OperationCanceledException ex) when (_lifetimeToken.IsCancellationRequested && !cancellationToken.IsCancellationRequested && !_requestToken.IsCancellationRequested)
             {
                 throw new SeedreamException(
                     $"The request timed out while reading the response body after {Position + BufferedCount} bytes (Seedream:RequestTimeout).",
