@@ -68,6 +68,21 @@ public sealed class QueueProducerTests(PipelineFixture fixture)
     }
 
     [Fact]
+    public async Task Bare_id_naming_no_job_ends_as_a_failed_job()
+    {
+        await using var harness = fixture.CreateHarness();
+        var id = $"ghost-{Guid.NewGuid():N}";
+        await harness.EnqueueRawAsync($$"""{"id":"{{id}}"}""");
+
+        await harness.RunQueuesAsync();
+
+        var job = (await harness.GetJobAsync(id)).Json;
+        Assert.Equal("failed", job.GetProperty("status").GetString());
+        Assert.True(job.GetProperty("error").GetProperty("fields").TryGetProperty("prompt", out _));
+        Assert.Equal(JobEventPublisher.FailedType, Assert.Single(harness.EventsFor(id)).Type);
+    }
+
+    [Fact]
     public async Task Duplicate_id_from_a_different_request_is_not_run_twice()
     {
         await using var harness = fixture.CreateHarness();

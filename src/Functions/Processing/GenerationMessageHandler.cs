@@ -17,12 +17,12 @@ public sealed class GenerationMessageHandler
 
     public async Task HandleAsync(string message, CancellationToken cancellationToken)
     {
-        if (JobReferenceMessage.TryParse(message, out var reference))
+        if (JobReferenceMessage.TryParse(message, out var reference) && await _runner.RunAsync(reference.Id, cancellationToken).ConfigureAwait(false))
         {
-            await _runner.RunAsync(reference.Id, cancellationToken).ConfigureAwait(false);
             return;
         }
 
+        // A producer's request; a bare {"id"} naming no job is one too (an invalid one, so it ends as a failed job).
         if (await _submissions.AcceptQueuedAsync(message, cancellationToken).ConfigureAwait(false) is { } jobId)
         {
             await _runner.RunAsync(jobId, cancellationToken).ConfigureAwait(false);
@@ -32,11 +32,13 @@ public sealed class GenerationMessageHandler
     /// <summary>A message that exhausted its retries: its job ends now (failed, or partially succeeded with what was stored).</summary>
     public async Task HandlePoisonAsync(string message, CancellationToken cancellationToken)
     {
-        var jobId = JobReferenceMessage.TryParse(message, out var reference)
-            ? reference.Id
-            // A producer's request may have failed before its job existed; create it first so that it can be ended.
-            : await _submissions.AcceptQueuedAsync(message, cancellationToken).ConfigureAwait(false);
-        if (jobId is not null)
+        if (JobReferenceMessage.TryParse(message, out var reference) && await _runner.AbandonAsync(reference.Id, cancellationToken).ConfigureAwait(false))
+        {
+            return;
+        }
+
+        // A producer's request may have failed before its job existed: create the job so that it can be ended.
+        if (await _submissions.AcceptQueuedAsync(message, cancellationToken).ConfigureAwait(false) is { } jobId)
         {
             await _runner.AbandonAsync(jobId, cancellationToken).ConfigureAwait(false);
         }

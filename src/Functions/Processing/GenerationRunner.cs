@@ -43,21 +43,20 @@ public sealed class GenerationRunner
         _hooks = hooks;
     }
 
-    /// <summary>Advances the job as far as this delivery may: generate, resume downloads, finish or (re)publish.</summary>
-    public Task RunAsync(string jobId, CancellationToken cancellationToken) =>
+    /// <summary>Advances the job as far as this delivery may: generate, resume downloads, finish or (re)publish. False when there is no such job.</summary>
+    public Task<bool> RunAsync(string jobId, CancellationToken cancellationToken) =>
         ExecuteAsync(jobId, "ProcessGeneration", (execution, ct) => execution.RunAsync(ct), cancellationToken);
 
-    /// <summary>Ends a job whose message exhausted its retries: what is stored stays, the rest is failed.</summary>
-    public Task AbandonAsync(string jobId, CancellationToken cancellationToken) =>
+    /// <summary>Ends a job whose message exhausted its retries: what is stored stays, the rest is failed. False when there is no such job.</summary>
+    public Task<bool> AbandonAsync(string jobId, CancellationToken cancellationToken) =>
         ExecuteAsync(jobId, "AbandonGeneration", (execution, ct) => execution.AbandonAsync(ct), cancellationToken);
 
-    private async Task ExecuteAsync(string jobId, string activityName, Func<Execution, CancellationToken, Task> step, CancellationToken cancellationToken)
+    private async Task<bool> ExecuteAsync(string jobId, string activityName, Func<Execution, CancellationToken, Task> step, CancellationToken cancellationToken)
     {
         var stored = await _jobs.GetAsync(jobId, cancellationToken).ConfigureAwait(false);
         if (stored is null)
         {
-            _logger.LogWarning("Job {JobId} does not exist; the message is dropped.", jobId);
-            return;
+            return false;
         }
 
         using var activity = PipelineTelemetry.StartJobActivity(activityName, jobId, stored.Job.TraceParent);
@@ -76,6 +75,8 @@ public sealed class GenerationRunner
             await execution.ReleaseAfterFailureAsync().ConfigureAwait(false);
             throw;
         }
+
+        return true;
     }
 
     private sealed class LeaseLostException() : Exception("Another delivery owns the job now.");
