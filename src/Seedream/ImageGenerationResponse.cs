@@ -15,7 +15,7 @@ public sealed class ImageGenerationResponse : IAsyncDisposable
     private const string PartialFailed = "image_generation.partial_failed";
     private const string Completed = "image_generation.completed";
     private const string ErrorEvent = "error";
-    private const int MaxSseLineValueBytes = 64 * 1024;
+    private const int MaxSseLineValueBytes = 16 * 1024;
 
     private readonly HttpResponseMessage _response;
     private readonly CancellationTokenSource _lifetime;
@@ -615,7 +615,9 @@ public sealed class ImageGenerationResponse : IAsyncDisposable
     }
 
     private static DateTimeOffset? ToTime(long? unixSeconds) =>
-        unixSeconds is { } seconds ? DateTimeOffset.FromUnixTimeSeconds(seconds) : null;
+        unixSeconds is { } seconds && seconds >= 0 && seconds <= DateTimeOffset.MaxValue.ToUnixTimeSeconds()
+            ? DateTimeOffset.FromUnixTimeSeconds(seconds)
+            : null;
 
     private sealed class ItemState(GeneratedImage image, bool isEvent)
     {

@@ -225,6 +225,8 @@ public class SeedreamClient
 
     private static Exception? TranslateDownloadFailure(Exception failure, string subject, TimeSpan timeout, CancellationToken lifetimeToken, CancellationToken callerToken) => failure switch
     {
+        OperationCanceledException => null,
+        _ when callerToken.IsCancellationRequested => new OperationCanceledException($"{subject}: the download was cancelled.", failure, callerToken),
         _ when lifetimeToken.IsCancellationRequested && !callerToken.IsCancellationRequested =>
             new SeedreamException($"{subject} timed out after {timeout} while reading (Seedream:DownloadTimeout).",
                 errorCode: SeedreamException.TimeoutCode, isTransient: true, innerException: failure),

@@ -144,4 +144,25 @@ public sealed class DownloadGuardTests(EmulatorFixture emulator) : IClassFixture
         Assert.Equal(0x89, stream.ReadByte());
         Assert.Equal(3, attempts);
     }
+
+    [Fact]
+    public async Task DownloadTimeoutCoversTheBody()
+    {
+        var png = TestImages.FakePng(4, 4);
+        await using var server = await CannedHttpServer.StartAsync(async context =>
+        {
+            await context.Response.Body.WriteAsync(png);
+            await context.Response.Body.FlushAsync();
+            await Task.Delay(TimeSpan.FromSeconds(10), context.RequestAborted).ContinueWith(_ => { });
+        });
+        var options = TestSupport.Options(emulator.Server.ArkBaseUrl);
+        options.DownloadTimeout = TimeSpan.FromMilliseconds(500);
+        var client = new SeedreamClient(options);
+
+        await using var stream = await client.OpenImageDownloadAsync(new Uri(server.BaseAddress, "stalls.png"));
+        var error = await Assert.ThrowsAsync<SeedreamException>(() => stream.CopyToAsync(Stream.Null));
+
+        Assert.Equal(SeedreamException.TimeoutCode, error.ErrorCode);
+        Assert.True(error.IsTransient);
+    }
 }
