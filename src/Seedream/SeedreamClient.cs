@@ -81,6 +81,7 @@ public class SeedreamClient
         lifetime.CancelAfter(_options.RequestTimeout);
         HttpResponseMessage? response = null;
         BodyReader? reader = null;
+        var handedOver = false;
         try
         {
             _logger.LogDebug("Seedream generation {ClientRequestId}: POST {Endpoint} model {Model}, stream {Stream}", clientRequestId, message.RequestUri, request.Model, request.IsStreaming);
@@ -114,8 +115,7 @@ public class SeedreamClient
 
             var result = new ImageGenerationResponse(response, reader, isStreaming, lifetime, this, DefaultOutputFormat(request),
                 _options.Downloads.MaxImageBytes, clientRequestId, _options.ApiKey);
-            response = null;
-            reader = null;
+            handedOver = true;
             return result;
         }
         catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
@@ -126,10 +126,10 @@ public class SeedreamClient
         }
         finally
         {
-            if (response is not null)
+            if (!handedOver)
             {
                 reader?.Dispose();
-                response.Dispose();
+                response?.Dispose();
                 lifetime.Dispose();
             }
         }
@@ -147,6 +147,7 @@ public class SeedreamClient
         var lifetime = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         lifetime.CancelAfter(_options.DownloadTimeout);
         HttpResponseMessage? response = null;
+        var handedOver = false;
         try
         {
             var target = url;
@@ -162,7 +163,7 @@ public class SeedreamClient
                 {
                     throw FindBlocked(ex);
                 }
-                catch (HttpRequestException ex)
+                catch (Exception ex) when (ex is HttpRequestException || (FailureClassifier.IsPreSend(ex) && !lifetime.IsCancellationRequested))
                 {
                     throw new SeedreamException($"Downloading {Describe(target)} failed: {ex.Message}",
                         errorCode: SeedreamException.NetworkErrorCode, isTransient: true, innerException: ex);
@@ -202,7 +203,7 @@ public class SeedreamClient
             var guarded = new ImageContentGuardStream(body, policy.MaxImageBytes, subject,
                 failure => TranslateDownloadFailure(failure, subject, timeout, lifetime.Token, cancellationToken),
                 abortOnTimeout, response, lifetime);
-            response = null;
+            handedOver = true;
             return guarded;
         }
         catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
@@ -212,9 +213,9 @@ public class SeedreamClient
         }
         finally
         {
-            if (response is not null)
+            if (!handedOver)
             {
-                response.Dispose();
+                response?.Dispose();
                 lifetime.Dispose();
             }
         }
