@@ -53,7 +53,8 @@ public class JobEventPublisher
 
     private CloudEvent Create<T>(GenerationJob job, string id, string type, T data)
     {
-        var cloudEvent = new CloudEvent(_options.Source, type, BinaryData.FromObjectAsJson(data, JobJson.Options), "application/json")
+        // Json format: "data" is the JSON object itself rather than "data_base64", as webhook and Logic Apps consumers expect.
+        var cloudEvent = new CloudEvent(_options.Source, type, BinaryData.FromObjectAsJson(data, JobJson.Options), "application/json", CloudEventDataFormat.Json)
         {
             Id = id,
             Subject = $"generations/{job.Id}",
