@@ -285,7 +285,8 @@ public sealed class ImageGenerationResponse : IAsyncDisposable
                     var url = await _scanner.ReadStringAsync(cancellationToken).ConfigureAwait(false);
                     image.Url = Uri.TryCreate(url, UriKind.Absolute, out var parsed) ? parsed : throw _reader.Invalid($"image {image.Index} has an invalid url");
                     break;
-                case "b64_json" when item.IsPreview || image.InlineContent is not null:
+                // Preview frames (partial_image) and events of other types carry no result image.
+                case "b64_json" when item.IsPreview || item.Type is not (null or PartialSucceeded) || image.InlineContent is not null:
                     await _scanner.SkipValueAsync(cancellationToken).ConfigureAwait(false);
                     break;
                 case "b64_json":
