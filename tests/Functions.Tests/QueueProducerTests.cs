@@ -14,7 +14,7 @@ public sealed class QueueProducerTests(PipelineFixture fixture)
         await harness.EnqueueRawAsync(TestRequests.Create("a lighthouse at dusk", configure: request =>
         {
             request["id"] = id;
-            request["metadata"] = new JsonObject { ["customer"] = "c-17", ["color"] = "teal" };
+            request["metadata"] = new JsonObject { ["customer"] = "c-17", ["color"] = "teal", ["city"] = "東京" };
         }));
 
         await harness.RunQueuesAsync();
@@ -27,6 +27,9 @@ public sealed class QueueProducerTests(PipelineFixture fixture)
         Assert.False(job.GetProperty("request").TryGetProperty("metadata", out _));
         var blob = await harness.Storage.Images.GetBlobClient($"{id}/0.jpeg").GetPropertiesAsync();
         Assert.Equal("teal", blob.Value.Metadata["color"]);
+        // Blob metadata is ASCII (HTTP headers): other values are stored percent-encoded; job and events keep them as given.
+        Assert.Equal("%E6%9D%B1%E4%BA%AC", blob.Value.Metadata["city"]);
+        Assert.Equal("東京", job.GetProperty("metadata").GetProperty("city").GetString());
         Assert.Equal("1024x1024", blob.Value.Metadata["seedream_size"]);
         var completed = Assert.Single(harness.EventsFor(id));
         Assert.Equal("teal", TestRequests.DataOf(completed).GetProperty("metadata").GetProperty("color").GetString());
