@@ -20,6 +20,8 @@ public sealed class SubmissionApiTests(PipelineFixture fixture)
         { """{"model":"doubao-seedream-5-0-260128","prompt":"a cat","metadata":{"color":5}}""", "metadata.color" },
         { """["not","an","object"]""", "$" },
         { """{"model":"doubao-seedream-5-0-260128","prompt":"a cat" """, "$" },
+        { """{"model":"doubao-seedream-5-0-260128","prompt":"a cat","prompt":"a dog"}""", "$" },
+        { "", "$" },
     };
 
     [Theory]

@@ -63,7 +63,8 @@ public sealed partial class SubmissionParser
         JsonObject root;
         try
         {
-            if (JsonNode.Parse(body) is not JsonObject parsed)
+            // Duplicate properties are refused: which of the two values Seedream would use is not defined.
+            if (JsonNode.Parse(body, documentOptions: new JsonDocumentOptions { AllowDuplicateProperties = false }) is not JsonObject parsed)
             {
                 AddError(errors, RootPath, "The body must be a JSON object.");
                 return new ParsedSubmission { BodyHash = hash, Errors = errors };
