@@ -75,8 +75,6 @@ public sealed class ImageGenerationRequest
 
     /// <summary>True when <see cref="Stream"/> asks for server-sent events.</summary>
     internal bool IsStreaming => Stream == true;
-
-    internal bool WantsInlineImages => string.Equals(ResponseFormat, "b64_json", StringComparison.Ordinal);
 }
 
 public sealed class SequentialImageGenerationOptions

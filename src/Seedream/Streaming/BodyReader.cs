@@ -39,9 +39,6 @@ internal sealed class BodyReader : IDisposable
 
     public int BufferedCount => _end - _start;
 
-    /// <summary>Capacity of the window: callers never need more than this many bytes at once.</summary>
-    public int Capacity => _buffer.Length;
-
     public void Advance(int count)
     {
         _start += count;

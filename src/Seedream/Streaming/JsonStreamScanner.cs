@@ -46,8 +46,6 @@ internal sealed class JsonStreamScanner
         _reader = reader;
     }
 
-    public BodyReader Reader => _reader;
-
     /// <summary>The text of the last PropertyName or String token.</summary>
     public string StringValue { get; private set; } = string.Empty;
 
@@ -135,17 +133,6 @@ internal sealed class JsonStreamScanner
         }
 
         return double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var real) ? (long)real : null;
-    }
-
-    public async ValueTask<bool?> ReadBooleanAsync(CancellationToken cancellationToken)
-    {
-        var token = await ReadValueStartAsync(cancellationToken).ConfigureAwait(false);
-        return token switch
-        {
-            JsonToken.True => true,
-            JsonToken.False => false,
-            _ => null,
-        };
     }
 
     /// <summary>
