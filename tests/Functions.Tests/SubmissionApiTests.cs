@@ -22,6 +22,9 @@ public sealed class SubmissionApiTests(PipelineFixture fixture)
         { """{"model":"doubao-seedream-5-0-260128","prompt":"a cat" """, "$" },
         { """{"model":"doubao-seedream-5-0-260128","prompt":"a cat","prompt":"a dog"}""", "$" },
         { "", "$" },
+        { """{"model":"doubao-seedream-5-0-260128","prompt":"a cat","image":5}""", "image" },
+        { """{"model":7,"prompt":"a cat"}""", "model" },
+        { """{"model":"doubao-seedream-5-0-260128","prompt":"a cat","metadata":"blue"}""", "metadata" },
     };
 
     [Theory]
