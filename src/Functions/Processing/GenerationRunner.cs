@@ -243,13 +243,14 @@ public sealed class GenerationRunner
             }
             catch (SeedreamException e)
             {
-                // Nothing was generated (an error answer, or the request was never sent): the queue may retry with backoff.
-                await WriteOwnedAsync(job =>
+                // Nothing was generated (an error answer, or the request was never sent): free the job, and the queue
+                // retries with backoff. Should another delivery have taken it over meanwhile, that one decides.
+                await TryWriteAsync(job =>
                 {
                     job.Phase = GenerationPhase.NotStarted;
                     job.LastTransientError = ErrorFrom(e);
-                }, cancellationToken).ConfigureAwait(false);
-                await ReleaseLeaseAsync().ConfigureAwait(false);
+                    job.Lease = null;
+                }, CancellationToken.None).ConfigureAwait(false);
                 throw;
             }
 
@@ -557,16 +558,6 @@ public sealed class GenerationRunner
                 {
                     throw new LeaseLostException();
                 }
-            }
-        }
-
-        private async Task ReleaseLeaseAsync()
-        {
-            Job.Lease = null;
-            var written = await runner._jobs.TryReplaceAsync(_stored, CancellationToken.None).ConfigureAwait(false);
-            if (written is not null)
-            {
-                _stored = written;
             }
         }
 
