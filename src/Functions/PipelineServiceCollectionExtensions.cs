@@ -21,6 +21,7 @@ public static class PipelineServiceCollectionExtensions
         services.AddPipelineStorage(configuration);
         services.AddPipelineEvents(configuration);
         services.AddPipelineProcessing(configuration);
+        services.AddPipelineDrops(configuration);
         return services;
     }
 

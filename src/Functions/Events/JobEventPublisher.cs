@@ -41,7 +41,8 @@ public class JobEventPublisher
             job.Usage,
             job.Cost,
             job.Error,
-            job.Metadata);
+            job.Metadata,
+            job.SourceBlob);
         await SendAsync(Create(job, terminal.Id, terminal.Type, data), cancellationToken).ConfigureAwait(false);
     }
 
@@ -92,6 +93,7 @@ public sealed record ImageSeriesEventData(
     JobUsage? Usage,
     JobCost? Cost,
     JobError? Error,
-    IReadOnlyDictionary<string, string> Metadata);
+    IReadOnlyDictionary<string, string> Metadata,
+    SourceBlob? SourceBlob = null);
 
 public sealed record ImageStoredEventData(string JobId, string? Model, ImageEventData Image, IReadOnlyDictionary<string, string> Metadata);

@@ -34,8 +34,11 @@ public sealed class GenerationJob
 
     public JobStatus Status { get; set; }
 
-    /// <summary><c>http</c> or <c>queue</c>.</summary>
+    /// <summary><c>http</c>, <c>queue</c> or <c>drop</c>.</summary>
     public required string Source { get; set; }
+
+    /// <summary>The inbox blob of a <c>drop</c> job.</summary>
+    public SourceBlob? SourceBlob { get; set; }
 
     public DateTimeOffset CreatedAt { get; set; }
 

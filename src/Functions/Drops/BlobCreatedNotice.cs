@@ -1,0 +1,89 @@
+using System.Text.Json;
+using Azure.Messaging;
+using Azure.Messaging.EventGrid;
+using Azure.Messaging.EventGrid.SystemEvents;
+
+namespace Seedream.Functions;
+
+/// <summary>One <c>Microsoft.Storage.BlobCreated</c> event, in either delivery schema.</summary>
+public sealed record BlobCreatedNotice(string EventId, string Container, string BlobName, string ETag, Uri Url, string? ContentType, long? ContentLength, string? Api)
+{
+    private const string SubjectPrefix = "/blobServices/default/containers/";
+    private const string BlobsSegment = "/blobs/";
+
+    public SourceBlob Source => new(Container, BlobName, ETag, Url);
+
+    /// <summary>
+    /// Reads a message of the event queue: an Event Grid schema event or a CloudEvent (one per message as Event Grid's
+    /// storage-queue destination writes them; a JSON array of events is accepted too). Events of other types are skipped.
+    /// </summary>
+    /// <exception cref="FormatException">The message is not an event in either schema, or a BlobCreated event lacks its blob.</exception>
+    public static IReadOnlyList<BlobCreatedNotice> Parse(string message)
+    {
+        var data = BinaryData.FromString(message);
+        bool isCloudEvent;
+        try
+        {
+            using var document = JsonDocument.Parse(data);
+            var first = document.RootElement.ValueKind == JsonValueKind.Array && document.RootElement.GetArrayLength() > 0
+                ? document.RootElement[0]
+                : document.RootElement;
+            isCloudEvent = first.ValueKind == JsonValueKind.Object && first.TryGetProperty("specversion", out _);
+        }
+        catch (JsonException e)
+        {
+            throw new FormatException($"The message is not JSON: {e.Message}", e);
+        }
+
+        var notices = new List<BlobCreatedNotice>();
+        try
+        {
+            if (isCloudEvent)
+            {
+                foreach (var cloudEvent in CloudEvent.ParseMany(data, skipValidation: false))
+                {
+                    if (cloudEvent.Type == SystemEventNames.StorageBlobCreated && cloudEvent.TryGetSystemEventData(out var payload))
+                    {
+                        notices.Add(Create(cloudEvent.Id, cloudEvent.Subject, (StorageBlobCreatedEventData)payload));
+                    }
+                }
+            }
+            else
+            {
+                foreach (var gridEvent in EventGridEvent.ParseMany(data))
+                {
+                    if (gridEvent.EventType == SystemEventNames.StorageBlobCreated && gridEvent.TryGetSystemEventData(out var payload))
+                    {
+                        notices.Add(Create(gridEvent.Id, gridEvent.Subject, (StorageBlobCreatedEventData)payload));
+                    }
+                }
+            }
+        }
+        catch (Exception e) when (e is ArgumentException or JsonException or InvalidOperationException or NullReferenceException)
+        {
+            throw new FormatException($"The message is not an Event Grid event or CloudEvent: {e.Message}", e);
+        }
+
+        return notices;
+    }
+
+    private static BlobCreatedNotice Create(string eventId, string? subject, StorageBlobCreatedEventData data)
+    {
+        // subject: /blobServices/default/containers/{container}/blobs/{name}; the name may itself contain "/".
+        if (subject is null || !subject.StartsWith(SubjectPrefix, StringComparison.Ordinal)
+            || subject.IndexOf(BlobsSegment, SubjectPrefix.Length, StringComparison.Ordinal) is var blobs && blobs < 0)
+        {
+            throw new FormatException($"Event {eventId} has no blob subject ('{subject}').");
+        }
+
+        var container = subject[SubjectPrefix.Length..blobs];
+        var name = subject[(blobs + BlobsSegment.Length)..];
+        if (container.Length == 0 || name.Length == 0 || string.IsNullOrEmpty(data.ETag)
+            || !Uri.TryCreate(data.Url, UriKind.Absolute, out var url))
+        {
+            throw new FormatException($"Event {eventId} lacks the container, blob name, eTag or url of the blob.");
+        }
+
+        return new BlobCreatedNotice(eventId, container, name, data.ETag.Trim('"'), url, data.ContentType, data.ContentLength, data.Api);
+    }
+}

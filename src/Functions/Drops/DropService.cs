@@ -1,0 +1,189 @@
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Seedream.Functions;
+
+/// <summary>
+/// Turns BlobCreated events of the inbox into jobs of the pipeline: the same job record, queue path, status API,
+/// images and terminal event as an HTTP submission. The job id derives from the blob's identity, so duplicate events
+/// find the job instead of creating another one; a bad drop becomes a failed job at once and is never retried.
+/// </summary>
+public sealed class DropService
+{
+    public const string JobSource = "drop";
+    public const string DropNotAcceptedCode = "DropNotAccepted";
+
+    private readonly DropRequestBuilder _builder;
+    private readonly InboxStore _inbox;
+    private readonly JobStore _jobs;
+    private readonly GenerationQueue _queue;
+    private readonly TimeProvider _time;
+    private readonly ILogger<DropService> _logger;
+    private readonly string _inboxContainer;
+
+    public DropService(
+        DropRequestBuilder builder, InboxStore inbox, JobStore jobs, GenerationQueue queue, IOptions<DropStorageOptions> names, TimeProvider time, ILogger<DropService> logger)
+    {
+        _builder = builder;
+        _inbox = inbox;
+        _jobs = jobs;
+        _queue = queue;
+        _time = time;
+        _logger = logger;
+        _inboxContainer = names.Value.InboxContainer;
+    }
+
+    /// <summary>Handles one message of the event queue. Failures of storage propagate, so the queue retries the message.</summary>
+    public async Task HandleAsync(string message, CancellationToken cancellationToken)
+    {
+        foreach (var notice in ParseOrLog(message))
+        {
+            if (IsForInbox(notice))
+            {
+                await AcceptAsync(notice, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>A message whose every delivery failed: its drop ends as a failed job (with its Failed event) unless a job exists already.</summary>
+    public async Task HandlePoisonAsync(string message, CancellationToken cancellationToken)
+    {
+        foreach (var notice in ParseOrLog(message))
+        {
+            if (!IsForInbox(notice))
+            {
+                continue;
+            }
+
+            var source = notice.Source;
+            var jobId = source.JobId();
+            if (await _jobs.GetAsync(jobId, cancellationToken).ConfigureAwait(false) is { } existing)
+            {
+                await ContinueExistingAsync(existing.Job, cancellationToken).ConfigureAwait(false);
+                continue;
+            }
+
+            var error = new JobError(DropNotAcceptedCode,
+                $"The drop '{source.Name}' could not be read on any delivery of its BlobCreated event (storage errors); drop the file again. See the function logs of event {notice.EventId}.");
+            await CreateAsync(NewJob(jobId, source, null, error), cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task AcceptAsync(BlobCreatedNotice notice, CancellationToken cancellationToken)
+    {
+        var source = notice.Source;
+        var jobId = source.JobId();
+        if (await _jobs.GetAsync(jobId, cancellationToken).ConfigureAwait(false) is { } existing)
+        {
+            _logger.LogInformation("BlobCreated event {EventId} for '{Blob}' repeats drop job {JobId}; no new job.", notice.EventId, source.Name, jobId);
+            await ContinueExistingAsync(existing.Job, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        var drop = await _builder.BuildAsync(source, cancellationToken).ConfigureAwait(false);
+        if (drop.Error is { } error)
+        {
+            _logger.LogWarning("Drop '{Blob}' cannot run ({Code}): {Message}", source.Name, error.Code, error.Message);
+        }
+
+        await CreateAsync(NewJob(jobId, source, drop.Submission, drop.Error), cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task CreateAsync(GenerationJob job, CancellationToken cancellationToken)
+    {
+        if (await _jobs.TryCreateAsync(job, cancellationToken).ConfigureAwait(false) is null)
+        {
+            // A concurrent delivery of the same event created it first.
+            if (await _jobs.GetAsync(job.Id, cancellationToken).ConfigureAwait(false) is { } existing)
+            {
+                await ContinueExistingAsync(existing.Job, cancellationToken).ConfigureAwait(false);
+            }
+
+            return;
+        }
+
+        await MarkAsync(job, cancellationToken).ConfigureAwait(false);
+        // A failed job goes the same way: the runner publishes its Failed event, which marks the blob with the outcome.
+        await _queue.EnqueueAsync(job.Id, job.TraceParent, delay: null, cancellationToken).ConfigureAwait(false);
+        _logger.LogInformation("Drop '{Blob}' became job {JobId} ({Status}).", job.SourceBlob!.Name, job.Id, job.Status);
+    }
+
+    /// <summary>A job still queued may have lost its queue message to a crash right after it was created: enqueue it again (a duplicate is harmless).</summary>
+    private async Task ContinueExistingAsync(GenerationJob job, CancellationToken cancellationToken)
+    {
+        if (job.Status == JobStatus.Queued || (job.IsTerminal && job.TerminalEvent is { PublishedAt: null }))
+        {
+            await MarkAsync(job, cancellationToken).ConfigureAwait(false);
+            await _queue.EnqueueAsync(job.Id, job.TraceParent, delay: null, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private Task MarkAsync(GenerationJob job, CancellationToken cancellationToken) =>
+        _inbox.MarkAsync(job.SourceBlob!.Name, job.Id, DropMarks.For(job), cancellationToken);
+
+    private IReadOnlyList<BlobCreatedNotice> ParseOrLog(string message)
+    {
+        try
+        {
+            return BlobCreatedNotice.Parse(message);
+        }
+        catch (FormatException e)
+        {
+            // Retrying cannot make it an event; nothing names a blob to fail.
+            _logger.LogError("A message of the inbox event queue was dropped: {Reason}", e.Message);
+            return [];
+        }
+    }
+
+    private bool IsForInbox(BlobCreatedNotice notice)
+    {
+        if (notice.Container == _inboxContainer)
+        {
+            return true;
+        }
+
+        _logger.LogDebug("BlobCreated event {EventId} for container '{Container}' ignored: not the inbox.", notice.EventId, notice.Container);
+        return false;
+    }
+
+    private GenerationJob NewJob(string jobId, SourceBlob source, ParsedSubmission? submission, JobError? error)
+    {
+        var job = new GenerationJob
+        {
+            Id = jobId,
+            Source = JobSource,
+            SourceBlob = source,
+            Status = JobStatus.Queued,
+            RequestHash = submission?.BodyHash,
+            Request = submission?.Request is { } request ? JsonSerializer.Deserialize<JsonElement>(request.ToJson()) : null,
+            Metadata = submission?.Metadata ?? [],
+            TraceParent = PipelineTelemetry.CurrentOrNewTraceParent(null),
+        };
+        if (error is not null)
+        {
+            job.Status = JobStatus.Failed;
+            job.CompletedAt = _time.GetUtcNow();
+            job.Error = error;
+            job.TerminalEvent = new TerminalEvent
+            {
+                Id = JobEventPublisher.TerminalEventId(jobId, JobEventPublisher.FailedType),
+                Type = JobEventPublisher.FailedType,
+            };
+        }
+
+        return job;
+    }
+}
+
+/// <summary>The metadata a drop job writes onto its source blob: its id, its status and, when it failed, the error.</summary>
+public static class DropMarks
+{
+    public static IReadOnlyDictionary<string, string?> For(GenerationJob job) => new Dictionary<string, string?>
+    {
+        [InboxStore.JobIdKey] = job.Id,
+        [InboxStore.StatusKey] = JsonNamingPolicy.SnakeCaseLower.ConvertName(job.Status.ToString()),
+        [InboxStore.ErrorCodeKey] = job.Status == JobStatus.Failed ? job.Error?.Code : null,
+        [InboxStore.ErrorKey] = job.Status == JobStatus.Failed ? job.Error?.Message : null,
+    };
+}

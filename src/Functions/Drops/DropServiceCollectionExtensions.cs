@@ -1,0 +1,24 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace Seedream.Functions;
+
+/// <summary>Service registrations of blob drops; <see cref="PipelineServiceCollectionExtensions.AddSeedreamPipeline"/> calls <see cref="AddPipelineDrops"/>.</summary>
+public static class DropServiceCollectionExtensions
+{
+    /// <summary>The inbox, the drop services and the publisher that marks drops with their outcome; options from the root settings and "Drops".</summary>
+    public static IServiceCollection AddPipelineDrops(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        services.AddOptions<DropStorageOptions>().Bind(configuration).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<DropOptions>().Bind(configuration.GetSection(DropOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<InboxStore>();
+        services.TryAddSingleton<DropRequestBuilder>();
+        services.TryAddSingleton<DropService>();
+        // Drop jobs end through the same terminal event as every job; this publisher marks their source blob first.
+        services.Replace(ServiceDescriptor.Singleton<JobEventPublisher, DropOutcomePublisher>());
+        return services;
+    }
+}

@@ -1,0 +1,17 @@
+using Microsoft.Azure.Functions.Worker;
+
+namespace Seedream.Functions;
+
+/// <summary>Turns BlobCreated events of the drop inbox (Event Grid → <c>inbox-events</c> queue) into generation jobs.</summary>
+public sealed class ProcessInboxEvent
+{
+    private readonly DropService _drops;
+
+    public ProcessInboxEvent(DropService drops) => _drops = drops;
+
+    [Function(nameof(ProcessInboxEvent))]
+    public Task RunAsync(
+        [QueueTrigger("%InboxEventsQueue%", Connection = PipelineStorageOptions.ConnectionName)] string message,
+        CancellationToken cancellationToken) =>
+        _drops.HandleAsync(message, cancellationToken);
+}
