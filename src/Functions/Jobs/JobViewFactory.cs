@@ -27,24 +27,16 @@ public sealed record ImageView(int Index, string BlobName, Uri Url, DateTimeOffs
 public sealed class JobViewFactory
 {
     private readonly ImageStore _images;
-    private readonly TimeProvider _time;
-    private readonly Microsoft.Extensions.Options.IOptions<PipelineOptions> _options;
 
-    public JobViewFactory(ImageStore images, TimeProvider time, Microsoft.Extensions.Options.IOptions<PipelineOptions> options)
-    {
-        _images = images;
-        _time = time;
-        _options = options;
-    }
+    public JobViewFactory(ImageStore images) => _images = images;
 
     public async Task<JobView> CreateAsync(GenerationJob job, CancellationToken cancellationToken)
     {
-        var expiresOn = _time.GetUtcNow() + _options.Value.ReadUrlLifetime;
         var images = new List<ImageView>(job.Images.Count);
         foreach (var image in job.Images)
         {
-            var url = await _images.GetReadUrlAsync(image.BlobName, cancellationToken).ConfigureAwait(false);
-            images.Add(new ImageView(image.Index, image.BlobName, url, expiresOn, image.ContentType, image.Size, image.Width, image.Height, image.Bytes));
+            var read = await _images.GetReadUrlAsync(image.BlobName, cancellationToken).ConfigureAwait(false);
+            images.Add(new ImageView(image.Index, image.BlobName, read.Url, read.ExpiresOn, image.ContentType, image.Size, image.Width, image.Height, image.Bytes));
         }
 
         return new JobView(

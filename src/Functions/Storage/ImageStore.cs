@@ -6,6 +6,9 @@ using Microsoft.Extensions.Options;
 
 namespace Seedream.Functions;
 
+/// <summary>A SAS URL and when it stops working.</summary>
+public sealed record ReadUrl(Uri Url, DateTimeOffset ExpiresOn);
+
 /// <summary>Image blobs <c>{id}/{index}.{png|jpeg}</c>: streamed uploads, read URLs and downloads.</summary>
 public class ImageStore
 {
@@ -61,7 +64,7 @@ public class ImageStore
     }
 
     /// <summary>A read-only URL for a stored image, valid for <see cref="PipelineOptions.ReadUrlLifetime"/>.</summary>
-    public virtual async Task<Uri> GetReadUrlAsync(string blobName, CancellationToken cancellationToken)
+    public virtual async Task<ReadUrl> GetReadUrlAsync(string blobName, CancellationToken cancellationToken)
     {
         var blob = _storage.Images.GetBlobClient(blobName);
         var expiresOn = _time.GetUtcNow() + _options.ReadUrlLifetime;
@@ -73,13 +76,13 @@ public class ImageStore
         };
         if (blob.CanGenerateSasUri)
         {
-            return blob.GenerateSasUri(sas);
+            return new ReadUrl(blob.GenerateSasUri(sas), expiresOn);
         }
 
         // Token credentials (managed identity) sign with a user delegation key instead of the account key.
         var key = await GetDelegationKeyAsync(expiresOn, cancellationToken).ConfigureAwait(false);
         var uri = new BlobUriBuilder(blob.Uri) { Sas = sas.ToSasQueryParameters(key, _storage.BlobService.AccountName) };
-        return uri.ToUri();
+        return new ReadUrl(uri.ToUri(), expiresOn);
     }
 
     /// <summary>The image's bytes and content type; null when the blob does not exist.</summary>
