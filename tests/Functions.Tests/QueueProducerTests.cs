@@ -11,9 +11,11 @@ public sealed class QueueProducerTests(PipelineFixture fixture)
     {
         await using var harness = fixture.CreateHarness();
         var id = $"order-{Guid.NewGuid():N}";
+        var traceId = System.Diagnostics.ActivityTraceId.CreateRandom().ToString();
         await harness.EnqueueRawAsync(TestRequests.Create("a lighthouse at dusk", configure: request =>
         {
             request["id"] = id;
+            request["traceparent"] = $"00-{traceId}-{System.Diagnostics.ActivitySpanId.CreateRandom()}-01";
             request["metadata"] = new JsonObject { ["customer"] = "c-17", ["color"] = "teal", ["city"] = "東京" };
         }));
 
@@ -25,6 +27,7 @@ public sealed class QueueProducerTests(PipelineFixture fixture)
         // The pipeline's own fields are not sent to Seedream.
         Assert.False(job.GetProperty("request").TryGetProperty("id", out _));
         Assert.False(job.GetProperty("request").TryGetProperty("metadata", out _));
+        Assert.False(job.GetProperty("request").TryGetProperty("traceparent", out _));
         var blob = await harness.Storage.Images.GetBlobClient($"{id}/0.jpeg").GetPropertiesAsync();
         Assert.Equal("teal", blob.Value.Metadata["color"]);
         // Blob metadata is ASCII (HTTP headers): other values are stored percent-encoded; job and events keep them as given.
@@ -33,6 +36,7 @@ public sealed class QueueProducerTests(PipelineFixture fixture)
         Assert.Equal("1024x1024", blob.Value.Metadata["seedream_size"]);
         var completed = Assert.Single(harness.EventsFor(id));
         Assert.Equal("teal", TestRequests.DataOf(completed).GetProperty("metadata").GetProperty("color").GetString());
+        Assert.Contains(traceId, (string)completed.ExtensionAttributes["traceparent"], StringComparison.Ordinal);
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -82,8 +83,8 @@ public sealed partial class SubmissionParser
         string? traceParent = null;
         if (fromQueue)
         {
-            id = TakeString(root, IdProperty, errors, value => JobIdPattern().IsMatch(value), "The id must be 1 to 64 letters, digits, '-' or '_'.");
-            traceParent = TakeString(root, TraceParentProperty, errors, _ => true, "");
+            id = TakeId(root, errors);
+            traceParent = TakeTraceParent(root);
         }
 
         var metadata = TakeMetadata(root, errors);
@@ -169,21 +170,34 @@ public sealed partial class SubmissionParser
         return metadata;
     }
 
-    private static string? TakeString(JsonObject root, string property, Dictionary<string, List<string>> errors, Func<string, bool> isValid, string invalidMessage)
+    private static string? TakeId(JsonObject root, Dictionary<string, List<string>> errors)
     {
-        if (!root.TryGetPropertyValue(property, out var node))
+        if (!root.TryGetPropertyValue(IdProperty, out var node))
         {
             return null;
         }
 
-        root.Remove(property);
-        if (node is JsonValue value && value.GetValueKind() == JsonValueKind.String && isValid(value.GetValue<string>()))
+        root.Remove(IdProperty);
+        if (node is JsonValue value && value.GetValueKind() == JsonValueKind.String && JobIdPattern().IsMatch(value.GetValue<string>()))
         {
             return value.GetValue<string>();
         }
 
-        AddError(errors, property, node is JsonValue { } v && v.GetValueKind() == JsonValueKind.String ? invalidMessage : $"{property} must be a string.");
+        AddError(errors, IdProperty, "The id must be a string of 1 to 64 letters, digits, '-' or '_'.");
         return null;
+    }
+
+    /// <summary>Trace context is best effort: an unusable value starts a new trace instead of failing the request.</summary>
+    private static string? TakeTraceParent(JsonObject root)
+    {
+        if (!root.TryGetPropertyValue(TraceParentProperty, out var node))
+        {
+            return null;
+        }
+
+        root.Remove(TraceParentProperty);
+        return node is JsonValue value && value.GetValueKind() == JsonValueKind.String
+            && ActivityContext.TryParse(value.GetValue<string>(), null, out _) ? value.GetValue<string>() : null;
     }
 
     private static void AddError(Dictionary<string, List<string>> errors, string field, string message)

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
@@ -102,10 +101,7 @@ public sealed class SubmissionService
                 return null;
             }
 
-            var traceParent = parsed.TraceParent is { } producerTrace && ActivityContext.TryParse(producerTrace, null, out _)
-                ? producerTrace
-                : PipelineTelemetry.CurrentOrNewTraceParent(null);
-            var job = NewJob(jobId, "queue", parsed, traceParent);
+            var job = NewJob(jobId, "queue", parsed, parsed.TraceParent ?? PipelineTelemetry.CurrentOrNewTraceParent(null));
             if (!parsed.IsValid)
             {
                 job.Status = JobStatus.Failed;
