@@ -1,1 +1,3 @@
-Console.WriteLine("benchmarks: not yet");
+using Seedream.Benchmarks;
+
+return await BenchmarkCommands.RunAsync(args, Console.Out, CancellationToken.None);
