@@ -19,7 +19,7 @@ public sealed record ReferenceImage(string Format, int? Width, int? Height)
     /// <summary>The format and size from a file's signature; null when it is no image format Seedream takes.</summary>
     public static ReferenceImage? Inspect(ReadOnlySpan<byte> header)
     {
-        if (header.StartsWith("\x89PNG\r\n\x1a\n"u8))
+        if (header.StartsWith((ReadOnlySpan<byte>)[0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]))
         {
             return header.Length >= 24 ? new("png", BinaryPrimitives.ReadInt32BigEndian(header[16..]), BinaryPrimitives.ReadInt32BigEndian(header[20..])) : new("png", null, null);
         }
