@@ -91,6 +91,24 @@ public sealed class DropScenarioTests(PipelineFixture fixture)
     }
 
     [Fact]
+    public async Task Url_mode_hands_seedream_a_short_lived_read_url_of_the_blob()
+    {
+        await using var kit = await DropKit.CreateAsync(fixture, new Dictionary<string, string?> { ["Drops:ReferenceMode"] = "Url" });
+        var drop = await kit.DropAsync("by-url/cat.png", await kit.PngAsync("cat"), new Dictionary<string, string> { ["prompt"] = "a cat in the style of ukiyo-e" });
+
+        await kit.RunAsync();
+
+        AssertStatus("succeeded", await kit.JobAsync(drop.JobId));
+        var reference = new Uri(JsonNode.Parse(LastGenerationBody(kit))!["image"]!.GetValue<string>());
+        Assert.Equal(kit.Inbox.GetBlobClient("by-url/cat.png").Uri.AbsolutePath, reference.AbsolutePath);
+        var query = System.Web.HttpUtility.ParseQueryString(reference.Query);
+        Assert.Equal("r", query["sp"]);
+        Assert.NotNull(query["sig"]);
+        var expiresOn = DateTimeOffset.Parse(query["se"]!, System.Globalization.CultureInfo.InvariantCulture);
+        Assert.InRange(expiresOn, DateTimeOffset.UtcNow.AddMinutes(100), DateTimeOffset.UtcNow.AddHours(2).AddMinutes(1));
+    }
+
+    [Fact]
     public async Task Group_request_dropped_as_json_stores_every_image_with_one_completed_event()
     {
         await using var kit = await DropKit.CreateAsync(fixture);
