@@ -1,0 +1,302 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.Unicode;
+
+namespace Seedream.Functions;
+
+/// <summary>
+/// Renders a <see cref="JobView"/> as one self-contained HTML page: inline CSS, no scripts, no external assets, so it
+/// works offline and under a strict content security policy. Every value that comes from a request, Seedream or
+/// storage goes through <see cref="Encode"/>.
+/// </summary>
+internal static class JobViewPage
+{
+    /// <summary>Seconds between reloads while the job is queued or running.</summary>
+    public const int RefreshSeconds = 2;
+
+    // Prompts are often Chinese: keep them readable in the source instead of numeric entities.
+    private static readonly HtmlEncoder s_encoder = HtmlEncoder.Create(UnicodeRanges.All);
+
+    private static readonly JsonSerializerOptions s_requestJson = new()
+    {
+        WriteIndented = true,
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
+
+    private const string Styles = """
+        :root { color-scheme: light; --ink: #1f2328; --muted: #59636e; --line: #d1d9e0; --panel: #f6f8fa; }
+        * { box-sizing: border-box; }
+        body { margin: 0; font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", "Noto Sans CJK SC", "PingFang SC", "Microsoft YaHei", sans-serif; color: var(--ink); background: #fff; }
+        main { max-width: 1100px; margin: 0 auto; padding: 24px 20px 48px; }
+        header { display: flex; flex-wrap: wrap; align-items: center; gap: 12px; margin-bottom: 4px; }
+        h1 { font-size: 22px; margin: 0; font-weight: 600; }
+        h1 code { font-size: 18px; word-break: break-all; }
+        h2 { font-size: 17px; margin: 28px 0 10px; font-weight: 600; }
+        code, pre { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; }
+        .status { display: inline-block; padding: 2px 12px; border-radius: 999px; font-weight: 600; font-size: 14px; color: #fff; }
+        .status-queued { background: #6e7781; }
+        .status-running { background: #0969da; }
+        .status-succeeded { background: #1a7f37; }
+        .status-partially_succeeded { background: #9a6700; }
+        .status-failed { background: #cf222e; }
+        .note { color: var(--muted); margin: 4px 0 0; font-size: 14px; }
+        dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: 6px 20px; margin: 20px 0 0; padding: 16px 20px; background: var(--panel); border: 1px solid var(--line); border-radius: 8px; }
+        dl.facts dt { color: var(--muted); }
+        dl.facts dd { margin: 0; overflow-wrap: anywhere; }
+        .prompt { white-space: pre-wrap; overflow-wrap: anywhere; margin: 0; padding: 12px 16px; border-left: 4px solid var(--line); background: var(--panel); font-size: 16px; }
+        .images { display: grid; grid-template-columns: repeat(auto-fill, minmax(240px, 1fr)); gap: 16px; }
+        figure { margin: 0; border: 1px solid var(--line); border-radius: 8px; overflow: hidden; background: var(--panel); }
+        figure a.full { display: block; background: #e8ebef; }
+        figure img { display: block; width: 100%; height: 240px; object-fit: contain; }
+        figcaption { padding: 8px 12px; font-size: 13px; color: var(--muted); }
+        figcaption strong { color: var(--ink); }
+        table { border-collapse: collapse; width: 100%; font-size: 14px; }
+        th, td { text-align: left; vertical-align: top; padding: 6px 10px; border-bottom: 1px solid var(--line); overflow-wrap: anywhere; }
+        th { color: var(--muted); font-weight: 600; }
+        .error { border: 1px solid #ff818266; background: #ffebe9; border-radius: 8px; padding: 12px 16px; }
+        .error p { margin: 4px 0; }
+        .error ul { margin: 4px 0; padding-left: 20px; }
+        .empty { color: var(--muted); }
+        details { margin-top: 28px; }
+        summary { cursor: pointer; color: var(--muted); }
+        pre { background: var(--panel); border: 1px solid var(--line); border-radius: 8px; padding: 12px 16px; overflow-x: auto; font-size: 13px; white-space: pre-wrap; overflow-wrap: anywhere; }
+        a { color: #0969da; }
+        """;
+
+    public static string Render(JobView view, JobViewLinks links)
+    {
+        var html = new StringBuilder(8 * 1024);
+        var status = StatusName(view.Status);
+        var request = view.Request as JsonObject;
+        var running = view.Status is JobStatus.Queued or JobStatus.Running;
+
+        html.Append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n")
+            .Append("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n");
+        if (running)
+        {
+            html.Append("<meta http-equiv=\"refresh\" content=\"").Append(RefreshSeconds).Append("\">\n");
+        }
+
+        html.Append("<title>Generation ").Append(Encode(view.Id)).Append(" · ").Append(Encode(Label(status))).Append("</title>\n")
+            .Append("<style>\n").Append(Styles).Append("</style>\n</head>\n<body>\n<main>\n");
+
+        html.Append("<header><h1>Generation <code>").Append(Encode(view.Id)).Append("</code></h1>")
+            .Append("<span class=\"status status-").Append(status).Append("\">").Append(Encode(Label(status))).Append("</span></header>\n");
+        if (running)
+        {
+            html.Append("<p class=\"note\">").Append(Encode(ProgressNote(view))).Append(" This page refreshes every ")
+                .Append(RefreshSeconds).Append(" seconds until the job ends.</p>\n");
+        }
+
+        AppendFacts(html, view, request);
+        AppendPrompt(html, request);
+        AppendError(html, view.Error);
+        AppendImages(html, view, links);
+        AppendFailures(html, view.Failures);
+        AppendMetadata(html, view.Metadata);
+        if (view.Request is not null)
+        {
+            html.Append("<details><summary>Request sent to Seedream</summary><pre>")
+                .Append(Encode(view.Request.ToJsonString(s_requestJson))).Append("</pre></details>\n");
+        }
+
+        html.Append("</main>\n</body>\n</html>\n");
+        return html.ToString();
+    }
+
+    private static void AppendFacts(StringBuilder html, JobView view, JsonObject? request)
+    {
+        html.Append("<dl class=\"facts\">\n");
+        Fact(html, "Model", StringProperty(request, "model") ?? "unknown");
+        Fact(html, "Created", Timestamp(view.CreatedAt));
+        if (view.StartedAt is { } started)
+        {
+            Fact(html, "Started", Timestamp(started));
+        }
+
+        if (view.CompletedAt is { } completed)
+        {
+            var took = view.StartedAt is { } start ? $" (took {Duration(completed - start)})" : string.Empty;
+            Fact(html, "Completed", Timestamp(completed) + took);
+        }
+        else
+        {
+            Fact(html, "Updated", Timestamp(view.UpdatedAt));
+        }
+
+        Fact(html, "Images", $"{view.Progress.ImagesStored} stored, {view.Progress.ImagesFailed} failed");
+        if (view.Usage is { } usage)
+        {
+            var inputImages = usage.InputImages is int inputs ? $", {inputs} input images" : string.Empty;
+            Fact(html, "Usage", $"{usage.GeneratedImages} generated images, {usage.OutputTokens.ToString("N0", CultureInfo.InvariantCulture)} output tokens, {usage.TotalTokens.ToString("N0", CultureInfo.InvariantCulture)} total tokens{inputImages}");
+        }
+
+        if (view.Cost is { } cost)
+        {
+            Fact(html, "Cost", $"{cost.Amount.ToString(CultureInfo.InvariantCulture)} {cost.Currency}{(cost.Estimated ? " (estimated)" : string.Empty)}");
+        }
+
+        html.Append("</dl>\n");
+    }
+
+    private static void AppendPrompt(StringBuilder html, JsonObject? request)
+    {
+        html.Append("<h2>Prompt</h2>\n");
+        html.Append(StringProperty(request, "prompt") is { } prompt
+            ? $"<p class=\"prompt\">{Encode(prompt)}</p>\n"
+            : "<p class=\"empty\">No prompt.</p>\n");
+    }
+
+    private static void AppendError(StringBuilder html, JobError? error)
+    {
+        if (error is null)
+        {
+            return;
+        }
+
+        html.Append("<h2>Error</h2>\n<div class=\"error\">\n<p><strong>").Append(Encode(error.Code)).Append("</strong>");
+        if (error.SeedreamStatus is int seedreamStatus)
+        {
+            html.Append(" (Seedream HTTP ").Append(seedreamStatus).Append(')');
+        }
+
+        html.Append(": ").Append(Encode(error.Message)).Append("</p>\n");
+        // Seedream failures usually end their message with the advice already.
+        if (error.Advice is { } advice && !error.Message.Contains(advice, StringComparison.Ordinal))
+        {
+            html.Append("<p><strong>What to do:</strong> ").Append(Encode(advice)).Append("</p>\n");
+        }
+
+        if (error.Fields is { Count: > 0 } fields)
+        {
+            html.Append("<ul>\n");
+            foreach (var (field, messages) in fields)
+            {
+                html.Append("<li><code>").Append(Encode(field)).Append("</code>: ").Append(Encode(string.Join(" ", messages))).Append("</li>\n");
+            }
+
+            html.Append("</ul>\n");
+        }
+
+        if (error.SeedreamRequestId is { } requestId)
+        {
+            html.Append("<p class=\"note\">Seedream request id <code>").Append(Encode(requestId)).Append("</code></p>\n");
+        }
+
+        html.Append("</div>\n");
+    }
+
+    private static void AppendImages(StringBuilder html, JobView view, JobViewLinks links)
+    {
+        html.Append("<h2>Images</h2>\n");
+        if (view.Images.Count == 0)
+        {
+            html.Append("<p class=\"empty\">")
+                .Append(view.Status is JobStatus.Queued or JobStatus.Running ? "No image stored yet." : "No image was stored.")
+                .Append("</p>\n");
+            return;
+        }
+
+        html.Append("<div class=\"images\">\n");
+        foreach (var image in view.Images)
+        {
+            var source = Encode(links.Image(image.Index));
+            html.Append("<figure><a class=\"full\" href=\"").Append(source).Append("\" title=\"Open full size\">")
+                .Append("<img src=\"").Append(source).Append("\" alt=\"Image ").Append(image.Index).Append('"');
+            if (image.Width is int width && image.Height is int height)
+            {
+                html.Append(" width=\"").Append(width).Append("\" height=\"").Append(height).Append('"');
+            }
+
+            html.Append(" loading=\"lazy\"></a>\n<figcaption><strong>#").Append(image.Index).Append("</strong> · ");
+            if (image.Size is { } size)
+            {
+                html.Append(Encode(size)).Append(" · ");
+            }
+
+            html.Append(Encode(FormatName(image.ContentType))).Append(" · ").Append(Encode(Bytes(image.Bytes)))
+                .Append(" · <a href=\"").Append(Encode(image.Url.AbsoluteUri)).Append("\" title=\"Signed storage URL, valid until ")
+                .Append(Encode(Timestamp(image.UrlExpiresOn))).Append("\">storage link</a></figcaption></figure>\n");
+        }
+
+        html.Append("</div>\n");
+    }
+
+    private static void AppendFailures(StringBuilder html, IReadOnlyList<ImageFailure> failures)
+    {
+        if (failures.Count == 0)
+        {
+            return;
+        }
+
+        html.Append("<h2>Failed images</h2>\n<table>\n<thead><tr><th>Index</th><th>Code</th><th>Message</th></tr></thead>\n<tbody>\n");
+        foreach (var failure in failures)
+        {
+            html.Append("<tr><td>").Append(failure.Index).Append("</td><td><code>").Append(Encode(failure.Code))
+                .Append("</code></td><td>").Append(Encode(failure.Message)).Append("</td></tr>\n");
+        }
+
+        html.Append("</tbody>\n</table>\n");
+    }
+
+    private static void AppendMetadata(StringBuilder html, IReadOnlyDictionary<string, string> metadata)
+    {
+        if (metadata.Count == 0)
+        {
+            return;
+        }
+
+        html.Append("<h2>Metadata</h2>\n<table>\n<tbody>\n");
+        foreach (var (key, value) in metadata.OrderBy(entry => entry.Key, StringComparer.Ordinal))
+        {
+            html.Append("<tr><th>").Append(Encode(key)).Append("</th><td>").Append(Encode(value)).Append("</td></tr>\n");
+        }
+
+        html.Append("</tbody>\n</table>\n");
+    }
+
+    private static void Fact(StringBuilder html, string name, string value) =>
+        html.Append("<dt>").Append(Encode(name)).Append("</dt><dd>").Append(Encode(value)).Append("</dd>\n");
+
+    private static string ProgressNote(JobView view) => view.Status switch
+    {
+        JobStatus.Queued => "Waiting for a worker.",
+        _ when !view.Progress.GenerationAnswered => "Seedream is generating.",
+        _ => "Storing images.",
+    };
+
+    /// <summary>The status as the JSON API spells it (<c>partially_succeeded</c>); also the CSS class suffix.</summary>
+    private static string StatusName(JobStatus status) => JsonNamingPolicy.SnakeCaseLower.ConvertName(status.ToString());
+
+    private static string Label(string statusName) => statusName.Replace('_', ' ');
+
+    private static string? StringProperty(JsonObject? request, string name) =>
+        request?[name] is JsonValue value && value.GetValueKind() == JsonValueKind.String ? value.GetValue<string>() : null;
+
+    private static string Timestamp(DateTimeOffset time) =>
+        time.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss 'UTC'", CultureInfo.InvariantCulture);
+
+    private static string Duration(TimeSpan duration) =>
+        duration.TotalSeconds < 60
+            ? $"{duration.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)} s"
+            : $"{(int)duration.TotalMinutes} min {duration.Seconds} s";
+
+    private static string FormatName(string contentType) => contentType switch
+    {
+        "image/png" => "PNG",
+        "image/jpeg" => "JPEG",
+        _ => contentType,
+    };
+
+    private static string Bytes(long bytes) => bytes switch
+    {
+        >= 1024 * 1024 => $"{(bytes / (1024.0 * 1024)).ToString("0.0", CultureInfo.InvariantCulture)} MiB",
+        >= 1024 => $"{(bytes / 1024.0).ToString("0", CultureInfo.InvariantCulture)} KiB",
+        _ => $"{bytes} B",
+    };
+
+    private static string Encode(string value) => s_encoder.Encode(value);
+}

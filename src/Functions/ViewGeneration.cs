@@ -1,0 +1,36 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Azure.Functions.Worker;
+
+namespace Seedream.Functions;
+
+/// <summary>
+/// <c>GET /api/generations/{id}/view</c>: the job as a self-contained HTML page (status, prompt, image thumbnails,
+/// failures, usage, cost, error) that refreshes itself until the job ends.
+/// </summary>
+public sealed class ViewGeneration
+{
+    private readonly JobStore _jobs;
+    private readonly JobViewFactory _views;
+
+    public ViewGeneration(JobStore jobs, JobViewFactory views)
+    {
+        _jobs = jobs;
+        _views = views;
+    }
+
+    [Function(nameof(ViewGeneration))]
+    public async Task<IActionResult> RunAsync(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "generations/{id}/view")] HttpRequest request,
+        string id,
+        CancellationToken cancellationToken)
+    {
+        if (!SubmissionParser.JobIdPattern().IsMatch(id) || await _jobs.GetAsync(id, cancellationToken).ConfigureAwait(false) is not { } stored)
+        {
+            return GenerationProblems.JobNotFound(id);
+        }
+
+        var view = await _views.CreateAsync(stored.Job, cancellationToken).ConfigureAwait(false);
+        return new HtmlPageResult(JobViewPage.Render(view, JobViewLinks.For(request)));
+    }
+}
