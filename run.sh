@@ -4,6 +4,8 @@
 #
 #   ./run.sh           start everything, print the URLs, stream function logs and received events; Ctrl-C stops all
 #   ./run.sh --smoke   start, submit the text-to-image example, wait for the result and its event, stop; exit 0/1
+#   ./run.sh drop FILE [--prompt TEXT] [--meta K=V]... [--cloudevents]   with the stack running: upload FILE to the
+#                      inbox and enqueue its BlobCreated event as Event Grid would; prints the job and its outcome
 #   ./run.sh --help
 #
 # Ports (environment): AZURITE_BLOB_PORT=10000 AZURITE_QUEUE_PORT=10001 AZURITE_TABLE_PORT=10002
@@ -294,6 +296,7 @@ run_smoke() {
 case ${1:-} in
   '') run_interactive ;;
   --smoke | smoke) run_smoke ;;
+  drop) shift; AZURITE_BLOB_PORT=$AZURITE_BLOB_PORT AZURITE_QUEUE_PORT=$AZURITE_QUEUE_PORT dotnet run --project tools/DropTool -c "$RUN_CONFIGURATION" -v quiet -- "$@" ;;
   -h | --help | help) usage ;;
   *) usage >&2; fail "unknown argument '$1'." ;;
 esac

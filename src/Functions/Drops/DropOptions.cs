@@ -34,6 +34,13 @@ public sealed class DropOptions
 
     public DropReferenceMode ReferenceMode { get; set; } = DropReferenceMode.Auto;
 
+    /// <summary>
+    /// Folder of the inbox for reference images only: blobs under it start no job (every upload to the inbox raises an
+    /// event), and JSON drops find the names in their <c>image</c> entries here when they are not beside the request.
+    /// </summary>
+    [Required, RegularExpression("^[^/].*/$")]
+    public string ReferencesFolder { get; set; } = "references/";
+
     /// <summary>Lifetime of the read URLs handed to Seedream; covers queue retries before the generation call.</summary>
     [Range(typeof(TimeSpan), "00:05:00", "7.00:00:00")]
     public TimeSpan ReferenceUrlLifetime { get; set; } = TimeSpan.FromHours(2);

@@ -128,12 +128,29 @@ public sealed class DropRequestBuilder
             return entry;
         }
 
-        var name = ReferencedBlobName(entry, requestBlobName);
-        if (name.Length == 0 || await _inbox.GetAsync(name, cancellationToken).ConfigureAwait(false) is not { } blob)
+        if (string.IsNullOrWhiteSpace(entry))
         {
-            AddError(errors, field, $"The inbox has no blob named '{name}'.");
+            AddError(errors, field, "The image entry is empty.");
             return entry;
         }
+
+        InboxBlob? blob = null;
+        var candidates = CandidateBlobNames(entry, requestBlobName);
+        foreach (var candidate in candidates)
+        {
+            if ((blob = await _inbox.GetAsync(candidate, cancellationToken).ConfigureAwait(false)) is not null)
+            {
+                break;
+            }
+        }
+
+        if (blob is null)
+        {
+            AddError(errors, field, $"The inbox has no blob named '{string.Join("' or '", candidates)}'.");
+            return entry;
+        }
+
+        var name = blob.Name;
 
         var header = await _inbox.ReadStartAsync(blob, ReferenceImage.HeaderBytes, cancellationToken).ConfigureAwait(false);
         if (ReferenceImage.Inspect(header) is not { } image)
@@ -151,16 +168,21 @@ public sealed class DropRequestBuilder
         return await _inbox.CreateReferenceAsync(blob, image, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Names are relative to the request file's folder, like paths in a file; a leading '/' starts at the container.</summary>
-    private static string ReferencedBlobName(string entry, string requestBlobName)
+    /// <summary>
+    /// Where a named reference may be: beside the request file (names are relative to its folder, like paths in a file),
+    /// then in the references folder; a leading '/' names a blob from the container's root.
+    /// </summary>
+    private string[] CandidateBlobNames(string entry, string requestBlobName)
     {
         if (entry.StartsWith('/'))
         {
-            return entry.TrimStart('/');
+            return [entry.TrimStart('/')];
         }
 
         var folderEnd = requestBlobName.LastIndexOf('/');
-        return folderEnd < 0 ? entry : requestBlobName[..(folderEnd + 1)] + entry;
+        var beside = folderEnd < 0 ? entry : requestBlobName[..(folderEnd + 1)] + entry;
+        var inReferences = _options.ReferencesFolder + entry;
+        return beside == inReferences ? [beside] : [beside, inReferences];
     }
 
     private static DropSubmission FromParsed(ParsedSubmission parsed, Dictionary<string, List<string>> referenceErrors)

@@ -21,10 +21,13 @@ public sealed class DropService
     private readonly TimeProvider _time;
     private readonly ILogger<DropService> _logger;
     private readonly string _inboxContainer;
+    private readonly string _referencesFolder;
 
     public DropService(
-        DropRequestBuilder builder, InboxStore inbox, JobStore jobs, GenerationQueue queue, IOptions<DropStorageOptions> names, TimeProvider time, ILogger<DropService> logger)
+        DropRequestBuilder builder, InboxStore inbox, JobStore jobs, GenerationQueue queue, IOptions<DropStorageOptions> names, IOptions<DropOptions> options,
+        TimeProvider time, ILogger<DropService> logger)
     {
+        _referencesFolder = options.Value.ReferencesFolder;
         _builder = builder;
         _inbox = inbox;
         _jobs = jobs;
@@ -138,13 +141,19 @@ public sealed class DropService
 
     private bool IsForInbox(BlobCreatedNotice notice)
     {
-        if (notice.Container == _inboxContainer)
+        if (notice.Container != _inboxContainer)
         {
-            return true;
+            _logger.LogDebug("BlobCreated event {EventId} for container '{Container}' ignored: not the inbox.", notice.EventId, notice.Container);
+            return false;
         }
 
-        _logger.LogDebug("BlobCreated event {EventId} for container '{Container}' ignored: not the inbox.", notice.EventId, notice.Container);
-        return false;
+        if (notice.BlobName.StartsWith(_referencesFolder, StringComparison.Ordinal))
+        {
+            _logger.LogInformation("BlobCreated event {EventId} for '{Blob}' ignored: reference images under '{Folder}' start no job.", notice.EventId, notice.BlobName, _referencesFolder);
+            return false;
+        }
+
+        return true;
     }
 
     private GenerationJob NewJob(string jobId, SourceBlob source, ParsedSubmission? submission, JobError? error)

@@ -14,14 +14,19 @@ public sealed class DropScenarioTests(PipelineFixture fixture)
     public async Task Json_drop_naming_two_inbox_images_runs_the_fusion_example()
     {
         await using var kit = await DropKit.CreateAsync(fixture);
-        await kit.UploadAsync("fusion/person.png", await kit.PngAsync("person"));
-        await kit.UploadAsync("fusion/clothes.png", await kit.PngAsync("clothes"));
+        // Uploading the references raises their events too: under references/ they start no job.
+        var person = await kit.DropAsync("references/person.png", await kit.PngAsync("person"));
+        var clothes = await kit.DropAsync("references/clothes.png", await kit.PngAsync("clothes"));
         var request = Example("multi-image-fusion.json");
-        request["image"] = new JsonArray("person.png", "/fusion/clothes.png");
+        request["image"] = new JsonArray("person.png", "/references/clothes.png");
         var generationsBefore = kit.Harness.GenerationRequestCount();
 
         var drop = await kit.DropAsync("fusion/request.json", Encoding.UTF8.GetBytes(request.ToJsonString()));
         await kit.RunAsync();
+
+        Assert.False(await kit.Harness.Storage.Jobs.GetBlobClient($"{person.JobId}.json").ExistsAsync());
+        Assert.False(await kit.Harness.Storage.Jobs.GetBlobClient($"{clothes.JobId}.json").ExistsAsync());
+        Assert.False((await kit.MetadataAsync("references/person.png")).ContainsKey(InboxStore.JobIdKey));
 
         var job = await kit.JobAsync(drop.JobId);
         AssertStatus("succeeded", job);
@@ -226,6 +231,11 @@ public sealed class DropScenarioTests(PipelineFixture fixture)
         if (field.Length > 0)
         {
             Assert.True(error.GetProperty("fields").TryGetProperty(field, out _), $"error fields: {error}");
+        }
+
+        if (kind == "missing-reference")
+        {
+            Assert.Contains("no blob named '缺少的衣服.png' or 'references/缺少的衣服.png'", error.GetProperty("message").GetString(), StringComparison.Ordinal);
         }
 
         var failed = Assert.Single(kit.Harness.EventsFor(drop.JobId));

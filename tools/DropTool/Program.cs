@@ -1,0 +1,97 @@
+using Azure.Storage.Blobs;
+using Azure.Storage.Queues;
+using DropTool;
+
+// Local stand-in for Event Grid's blob-created delivery (Azurite emits no events); see DropCommand.Usage.
+const string AzuriteKey = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
+string[] terminalStatuses = ["succeeded", "partially_succeeded", "failed"];
+
+if (args is ["-h" or "--help" or "help", ..])
+{
+    Console.WriteLine(DropCommand.Usage);
+    return 0;
+}
+
+if (DropCommand.Parse(args, out var error) is not { } command)
+{
+    Console.Error.WriteLine($"drop: {error}\n\n{DropCommand.Usage}");
+    return 2;
+}
+
+if (!File.Exists(command.File))
+{
+    Console.Error.WriteLine($"drop: no file '{command.File}'.");
+    return 2;
+}
+
+var connection = Environment.GetEnvironmentVariable("AzureWebJobsStorage") is { Length: > 0 } configured && configured != "UseDevelopmentStorage=true"
+    ? configured
+    : $"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey={AzuriteKey};"
+      + $"BlobEndpoint=http://127.0.0.1:{Port("AZURITE_BLOB_PORT", 10000)}/devstoreaccount1;"
+      + $"QueueEndpoint=http://127.0.0.1:{Port("AZURITE_QUEUE_PORT", 10001)}/devstoreaccount1";
+var inbox = new BlobContainerClient(connection, Setting("InboxContainer", "inbox"));
+// The app's queues are base64, as Event Grid's storage-queue destination writes event JSON.
+var events = new QueueClient(connection, Setting("InboxEventsQueue", "inbox-events"), new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 });
+var dropper = new InboxDropper(inbox, events);
+
+using var cancellation = new CancellationTokenSource();
+Console.CancelKeyPress += (_, e) =>
+{
+    e.Cancel = true;
+    cancellation.Cancel();
+};
+
+try
+{
+    var eventId = await dropper.DropAsync(command.File, command.BlobName, command.Metadata, command.CloudEvents, cancellation.Token);
+    Console.WriteLine($"dropped {inbox.Uri}/{command.BlobName}; BlobCreated event {eventId} enqueued on {events.Name} ({(command.CloudEvents ? "CloudEvents" : "Event Grid")} schema)");
+    if (command.Wait == TimeSpan.Zero)
+    {
+        return 0;
+    }
+
+    // The app marks the blob with its job id when it creates the job, and with the outcome when the job ends.
+    var deadline = DateTimeOffset.UtcNow + command.Wait;
+    string? announcedJob = null;
+    while (DateTimeOffset.UtcNow < deadline)
+    {
+        var marks = await dropper.MetadataAsync(command.BlobName, cancellation.Token) ?? new Dictionary<string, string>();
+        if (marks.TryGetValue("seedream_job_id", out var jobId) && jobId != announcedJob)
+        {
+            announcedJob = jobId;
+            Console.WriteLine($"job {jobId}: status at /api/generations/{jobId}");
+        }
+
+        if (marks.TryGetValue("seedream_status", out var status) && terminalStatuses.Contains(status))
+        {
+            var failure = marks.TryGetValue("seedream_error", out var message) && marks.TryGetValue("seedream_error_code", out var code)
+                ? $": {code} {Uri.UnescapeDataString(message)}"
+                : string.Empty;
+            Console.WriteLine($"job {jobId} {status}{failure}");
+            return status == "failed" ? 1 : 0;
+        }
+
+        await Task.Delay(TimeSpan.FromMilliseconds(500), cancellation.Token);
+    }
+
+    Console.Error.WriteLine($"drop: no outcome within {command.Wait.TotalSeconds:0} s; is the function app running (./run.sh)?");
+    return 1;
+}
+catch (OperationCanceledException)
+{
+    return 130;
+}
+catch (Azure.RequestFailedException e)
+{
+    Console.Error.WriteLine($"drop: storage refused the request ({e.Status} {e.ErrorCode}); is Azurite running (./run.sh)?");
+    return 1;
+}
+catch (HttpRequestException e)
+{
+    Console.Error.WriteLine($"drop: storage is not reachable ({e.Message}); start the stack with ./run.sh first.");
+    return 1;
+}
+
+static string Setting(string name, string fallback) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } value ? value : fallback;
+
+static int Port(string name, int fallback) => int.TryParse(Environment.GetEnvironmentVariable(name), out var port) ? port : fallback;
