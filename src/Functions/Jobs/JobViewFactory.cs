@@ -18,7 +18,8 @@ public sealed record JobView(
     IReadOnlyList<ImageFailure> Failures,
     JobUsage? Usage,
     JobCost? Cost,
-    JobError? Error);
+    JobError? Error,
+    SourceBlob? SourceBlob = null);
 
 public sealed record JobProgress(int ImagesStored, int ImagesFailed, bool GenerationAnswered);
 
@@ -53,7 +54,8 @@ public sealed class JobViewFactory
             job.Failures,
             job.Usage,
             job.Cost,
-            job.Error);
+            job.Error,
+            job.SourceBlob);
     }
 
     /// <summary>Base64 reference images (<c>data:</c> URIs) can be megabytes; the view names them instead of echoing them.</summary>

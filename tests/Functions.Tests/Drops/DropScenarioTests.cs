@@ -30,6 +30,8 @@ public sealed class DropScenarioTests(PipelineFixture fixture)
 
         var job = await kit.JobAsync(drop.JobId);
         AssertStatus("succeeded", job);
+        Assert.Equal("fusion/request.json", job.GetProperty("sourceBlob").GetProperty("name").GetString());
+        Assert.Equal(drop.ETag.Trim('"'), job.GetProperty("sourceBlob").GetProperty("eTag").GetString());
         var image = Assert.Single(job.GetProperty("images").EnumerateArray());
         Assert.True(await kit.Harness.Storage.Images.GetBlobClient(image.GetProperty("blobName").GetString()).ExistsAsync());
         Assert.Equal(generationsBefore + 1, kit.Harness.GenerationRequestCount());
