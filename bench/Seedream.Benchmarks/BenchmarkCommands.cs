@@ -5,7 +5,11 @@ internal static class BenchmarkCommands
 {
     private const string Usage = """
         usage: Seedream.Benchmarks <command> [--name value ...]
-          store-memory   [--images 1,5,15] [--sizes 4K] [--runs 3] [--sink file|blob] [--model id] [--format png] [--report docs/benchmarks.md]
+          store-memory      [--images 1,5,15] [--sizes 4K] [--runs 3] [--sink file|blob] [--model id] [--format png] [--report docs/benchmarks.md]
+          store-throughput  [--images 4] [--size 4K] [--runs 3] [--model id] [--format png] [--report docs/benchmarks.md]
+          accept-latency    [--requests 1000] [--runs 3] [--report docs/benchmarks.md]
+          first-image       [--images 4] [--delay-seconds 3] [--size 2K] [--model id] [--response-format b64_json|url] [--runs 3] [--report docs/benchmarks.md]
+          soak              [--jobs 1000] [--fault-every 20] [--submitters 4] [--timeout-minutes 20] [--report docs/benchmarks.md]
         """;
 
     public static async Task<int> RunAsync(IReadOnlyList<string> args, TextWriter output, CancellationToken cancellationToken)
@@ -28,10 +32,40 @@ internal static class BenchmarkCommands
                     arguments.Text("model", SeedreamModels.Seedream50Lite),
                     arguments.Text("format", "png"));
                 var cells = await StoreMemoryBenchmark.RunAsync(options, output, cancellationToken).ConfigureAwait(false);
-                var markdown = StoreMemoryBenchmark.Markdown(options, cells, args);
-                await output.WriteLineAsync(markdown).ConfigureAwait(false);
-                await ReportAsync(arguments, $"{StoreMemoryBenchmark.Command}-{options.Sink}", markdown, cancellationToken).ConfigureAwait(false);
-                return 0;
+                return await ReportAsync(arguments, $"{StoreMemoryBenchmark.Command}-{options.Sink}", StoreMemoryBenchmark.Markdown(options, cells, args), output, cancellationToken).ConfigureAwait(false);
+            case StoreThroughputBenchmark.Command:
+                var throughputOptions = new StoreThroughputOptions(
+                    arguments.Integer("images", 4),
+                    arguments.Text("size", "4K"),
+                    arguments.Integer("runs", 3),
+                    arguments.Text("model", SeedreamModels.Seedream50Lite),
+                    arguments.Text("format", "png"));
+                var passes = await StoreThroughputBenchmark.RunAsync(throughputOptions, output, cancellationToken).ConfigureAwait(false);
+                return await ReportAsync(arguments, StoreThroughputBenchmark.Command, StoreThroughputBenchmark.Markdown(throughputOptions, passes, args), output, cancellationToken).ConfigureAwait(false);
+            case AcceptLatencyBenchmark.Command:
+                var acceptOptions = new AcceptLatencyOptions(arguments.Integer("requests", 1000), arguments.Integer("runs", 3));
+                var accept = await AcceptLatencyBenchmark.RunAsync(acceptOptions, output, cancellationToken).ConfigureAwait(false);
+                return await ReportAsync(arguments, AcceptLatencyBenchmark.Command, AcceptLatencyBenchmark.Markdown(acceptOptions, accept, args), output, cancellationToken).ConfigureAwait(false);
+            case FirstImageBenchmark.Command:
+                var firstImageOptions = new FirstImageOptions(
+                    arguments.Integer("images", 4),
+                    TimeSpan.FromSeconds(arguments.Number("delay-seconds", 3)),
+                    arguments.Text("size", "2K"),
+                    arguments.Text("model", SeedreamModels.Seedream50Lite),
+                    arguments.Text("response-format", "b64_json"),
+                    arguments.Integer("runs", 3));
+                var firstImage = await FirstImageBenchmark.RunAsync(firstImageOptions, output, cancellationToken).ConfigureAwait(false);
+                return await ReportAsync(arguments, $"{FirstImageBenchmark.Command}-{firstImageOptions.ResponseFormat}", FirstImageBenchmark.Markdown(firstImageOptions, firstImage, args), output, cancellationToken).ConfigureAwait(false);
+            case SoakBenchmark.Command:
+                var soakOptions = new SoakOptions(
+                    arguments.Integer("jobs", 1000),
+                    arguments.Integer("fault-every", 20),
+                    arguments.Integer("submitters", 4),
+                    TimeSpan.FromMinutes(arguments.Number("timeout-minutes", 20)));
+                var soak = await SoakBenchmark.RunAsync(soakOptions, output, cancellationToken).ConfigureAwait(false);
+                await ReportAsync(arguments, SoakBenchmark.Command, SoakBenchmark.Markdown(soakOptions, soak, args), output, cancellationToken).ConfigureAwait(false);
+                // A soak that broke an invariant fails the command, so scripts notice.
+                return soak.LostJobs + soak.NonTerminalJobs + soak.DuplicateCompletionEvents + soak.RepeatedGenerations == 0 ? 0 : 1;
             case StoreMemoryChild.Command:
                 return await StoreMemoryChild.RunAsync(arguments, output, cancellationToken).ConfigureAwait(false);
             default:
@@ -40,11 +74,15 @@ internal static class BenchmarkCommands
         }
     }
 
-    private static async Task ReportAsync(BenchmarkArguments arguments, string sectionId, string markdown, CancellationToken cancellationToken)
+    /// <summary>Prints the results and, with <c>--report</c>, writes them into their section of that file.</summary>
+    private static async Task<int> ReportAsync(BenchmarkArguments arguments, string sectionId, string markdown, TextWriter output, CancellationToken cancellationToken)
     {
+        await output.WriteLineAsync(markdown).ConfigureAwait(false);
         if (arguments.OptionalText("report") is { } path)
         {
             await MarkdownReport.WriteSectionAsync(path, sectionId, markdown, cancellationToken).ConfigureAwait(false);
         }
+
+        return 0;
     }
 }

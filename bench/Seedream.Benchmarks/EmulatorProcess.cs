@@ -29,7 +29,7 @@ internal sealed class EmulatorProcess : IAsyncDisposable
 
     public Uri GatewayBaseUrl => new(BaseAddress, "v1");
 
-    /// <summary>Starts an emulator with noise content (realistic sizes) and the given extra <c>Emulator__*</c> settings.</summary>
+    /// <summary>Starts an emulator with noise content (realistic sizes) unless <paramref name="settings"/> (<c>Emulator__*</c> names without the prefix) say otherwise.</summary>
     public static async Task<EmulatorProcess> StartAsync(IReadOnlyDictionary<string, string>? settings, CancellationToken cancellationToken)
     {
         var port = FreePorts.Take(1)[0];
