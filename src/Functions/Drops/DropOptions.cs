@@ -41,6 +41,13 @@ public sealed class DropOptions
     [Required, RegularExpression("^[^/].*/$")]
     public string ReferencesFolder { get; set; } = "references/";
 
+    /// <summary>
+    /// Largest total of reference bytes one drop may send inline as <c>data:</c> URIs; they travel in the job record
+    /// and the request body, so larger sets need <see cref="DropReferenceMode.Url"/>.
+    /// </summary>
+    [Range(1024, 1024L * 1024 * 1024)]
+    public long MaxInlineReferenceBytes { get; set; } = 64L * 1024 * 1024;
+
     /// <summary>Lifetime of the read URLs handed to Seedream; covers queue retries before the generation call.</summary>
     [Range(typeof(TimeSpan), "00:05:00", "7.00:00:00")]
     public TimeSpan ReferenceUrlLifetime { get; set; } = TimeSpan.FromHours(2);

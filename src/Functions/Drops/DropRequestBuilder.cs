@@ -41,12 +41,13 @@ public sealed class DropRequestBuilder
             return Failed(SourceBlobNotFoundCode, $"The dropped blob '{source.Name}' no longer exists in container '{source.Container}'.");
         }
 
+        var budget = new InlineBudget(_options.MaxInlineReferenceBytes);
         return source.Name.EndsWith(".json", StringComparison.OrdinalIgnoreCase)
-            ? await FromJsonAsync(blob, cancellationToken).ConfigureAwait(false)
-            : await FromImageAsync(blob, cancellationToken).ConfigureAwait(false);
+            ? await FromJsonAsync(blob, budget, cancellationToken).ConfigureAwait(false)
+            : await FromImageAsync(blob, budget, cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task<DropSubmission> FromJsonAsync(InboxBlob blob, CancellationToken cancellationToken)
+    private async Task<DropSubmission> FromJsonAsync(InboxBlob blob, InlineBudget budget, CancellationToken cancellationToken)
     {
         if (blob.Length > _pipeline.MaxRequestBodyBytes)
         {
@@ -76,14 +77,14 @@ public sealed class DropRequestBuilder
         switch (root[ImageField])
         {
             case JsonValue single when single.GetValueKind() == JsonValueKind.String:
-                root[ImageField] = await ResolveAsync(single.GetValue<string>(), ImageField, blob.Name, model, errors, cancellationToken).ConfigureAwait(false);
+                root[ImageField] = await ResolveAsync(single.GetValue<string>(), ImageField, blob.Name, model, budget, errors, cancellationToken).ConfigureAwait(false);
                 break;
             case JsonArray references:
                 for (var i = 0; i < references.Count; i++)
                 {
                     if (references[i] is JsonValue entry && entry.GetValueKind() == JsonValueKind.String)
                     {
-                        references[i] = await ResolveAsync(entry.GetValue<string>(), $"{ImageField}[{i}]", blob.Name, model, errors, cancellationToken).ConfigureAwait(false);
+                        references[i] = await ResolveAsync(entry.GetValue<string>(), $"{ImageField}[{i}]", blob.Name, model, budget, errors, cancellationToken).ConfigureAwait(false);
                     }
                 }
 
@@ -93,7 +94,7 @@ public sealed class DropRequestBuilder
         return FromParsed(_parser.ParseHttpBody(JsonSerializer.SerializeToUtf8Bytes(root)), errors);
     }
 
-    private async Task<DropSubmission> FromImageAsync(InboxBlob blob, CancellationToken cancellationToken)
+    private async Task<DropSubmission> FromImageAsync(InboxBlob blob, InlineBudget budget, CancellationToken cancellationToken)
     {
         var header = await _inbox.ReadStartAsync(blob, ReferenceImage.HeaderBytes, cancellationToken).ConfigureAwait(false);
         if (ReferenceImage.Inspect(header) is not { } image)
@@ -105,7 +106,7 @@ public sealed class DropRequestBuilder
         var errors = new Dictionary<string, List<string>>(StringComparer.Ordinal);
         var request = ImageDropParameters.ToRequest(_options.Defaults, blob.Metadata, errors);
         var model = request["model"]?.GetValue<string>();
-        if (image.CheckLimits(blob.Length, model) is { } problem)
+        if ((image.CheckLimits(blob.Length, model) ?? OverBudget(blob, budget)) is { } problem)
         {
             AddError(errors, ImageField, problem);
         }
@@ -120,7 +121,8 @@ public sealed class DropRequestBuilder
     }
 
     /// <summary>An <c>image</c> entry of a JSON drop: URLs and data URIs pass through; anything else names an inbox blob.</summary>
-    private async Task<string> ResolveAsync(string entry, string field, string requestBlobName, string? model, Dictionary<string, List<string>> errors, CancellationToken cancellationToken)
+    private async Task<string> ResolveAsync(
+        string entry, string field, string requestBlobName, string? model, InlineBudget budget, Dictionary<string, List<string>> errors, CancellationToken cancellationToken)
     {
         if (entry.StartsWith("data:", StringComparison.OrdinalIgnoreCase)
             || (Uri.TryCreate(entry, UriKind.Absolute, out var url) && (url.Scheme == Uri.UriSchemeHttps || url.Scheme == Uri.UriSchemeHttp)))
@@ -159,7 +161,7 @@ public sealed class DropRequestBuilder
             return entry;
         }
 
-        if (image.CheckLimits(blob.Length, model) is { } problem)
+        if ((image.CheckLimits(blob.Length, model) ?? OverBudget(blob, budget)) is { } problem)
         {
             AddError(errors, field, $"The inbox blob '{name}': {problem}");
             return entry;
@@ -183,6 +185,24 @@ public sealed class DropRequestBuilder
         var beside = folderEnd < 0 ? entry : requestBlobName[..(folderEnd + 1)] + entry;
         var inReferences = _options.ReferencesFolder + entry;
         return beside == inReferences ? [beside] : [beside, inReferences];
+    }
+
+    /// <summary>Inline references count against the drop's budget; read URLs cost nothing.</summary>
+    private string? OverBudget(InboxBlob blob, InlineBudget budget)
+    {
+        if (!_inbox.UsesDataUris)
+        {
+            return null;
+        }
+
+        budget.Remaining -= blob.Length;
+        return budget.Remaining >= 0 ? null
+            : $"The references of this drop exceed {_options.MaxInlineReferenceBytes} bytes in total, the most sent inline as data: URIs (Drops:MaxInlineReferenceBytes); use Drops:ReferenceMode=Url.";
+    }
+
+    private sealed class InlineBudget(long bytes)
+    {
+        public long Remaining { get; set; } = bytes;
     }
 
     private static DropSubmission FromParsed(ParsedSubmission parsed, Dictionary<string, List<string>> referenceErrors)

@@ -13,6 +13,7 @@ public sealed class DropService
 {
     public const string JobSource = "drop";
     public const string DropNotAcceptedCode = "DropNotAccepted";
+    private const string CreateFileApi = "CreateFile";
 
     private readonly DropRequestBuilder _builder;
     private readonly InboxStore _inbox;
@@ -144,6 +145,13 @@ public sealed class DropService
         if (notice.Container != _inboxContainer)
         {
             _logger.LogDebug("BlobCreated event {EventId} for container '{Container}' ignored: not the inbox.", notice.EventId, notice.Container);
+            return false;
+        }
+
+        if (notice.Api == CreateFileApi)
+        {
+            // Hierarchical namespace: CreateFile makes an empty file; the content's FlushWithClose raises its own BlobCreated.
+            _logger.LogDebug("BlobCreated event {EventId} for '{Blob}' ignored: an empty file creation (CreateFile).", notice.EventId, notice.BlobName);
             return false;
         }
 

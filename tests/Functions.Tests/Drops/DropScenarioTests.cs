@@ -180,6 +180,10 @@ public sealed class DropScenarioTests(PipelineFixture fixture)
         var deleted = DropKit.BlobCreatedEvent(elsewhere with { Container = kit.Inbox.Name }, EventSchema.EventGrid)
             .Replace("Microsoft.Storage.BlobCreated", "Microsoft.Storage.BlobDeleted", StringComparison.Ordinal);
         await kit.Events.SendMessageAsync(deleted);
+        // Hierarchical namespace accounts announce an empty file first (CreateFile); its content comes with FlushWithClose.
+        var emptyEtag = await kit.UploadAsync("empty.png", []);
+        var empty = new DroppedBlob(kit.Inbox.Name, "empty.png", emptyEtag, 0, kit.Inbox.GetBlobClient("empty.png").Uri);
+        await kit.Events.SendMessageAsync(DropKit.BlobCreatedEvent(empty, EventSchema.CloudEvents).Replace("\"PutBlob\"", "\"CreateFile\"", StringComparison.Ordinal));
         var generationsBefore = kit.Harness.GenerationRequestCount();
 
         await kit.RunAsync();
@@ -188,6 +192,7 @@ public sealed class DropScenarioTests(PipelineFixture fixture)
         Assert.False(await kit.Harness.Storage.Jobs.GetBlobClient($"{elsewhere.JobId}.json").ExistsAsync());
         Assert.Empty(kit.Harness.EventsFor(elsewhere.JobId));
         Assert.False((await images.GetBlobClient("job-1/0.png").GetPropertiesAsync()).Value.Metadata.ContainsKey(InboxStore.JobIdKey));
+        Assert.False(await kit.Harness.Storage.Jobs.GetBlobClient($"{empty.JobId}.json").ExistsAsync());
         await kit.AssertQueuesEmptyAsync();
     }
 
@@ -255,6 +260,29 @@ public sealed class DropScenarioTests(PipelineFixture fixture)
 
         Assert.Equal(generationsBefore, kit.Harness.GenerationRequestCount());
         await kit.AssertQueuesEmptyAsync();
+    }
+
+    [Fact]
+    public async Task Inline_references_beyond_the_budget_fail_the_drop_before_reading_them()
+    {
+        using var http = new HttpClient();
+        var png = await http.GetByteArrayAsync(fixture.Emulator.ReferenceImageUrl("budget", 48, 48));
+        // Room for one of the two references, not for both.
+        var budget = Math.Max(1024, png.Length * 3 / 2);
+        await using var kit = await DropKit.CreateAsync(fixture, new Dictionary<string, string?> { ["Drops:MaxInlineReferenceBytes"] = budget.ToString(System.Globalization.CultureInfo.InvariantCulture) });
+        await kit.UploadAsync("references/a.png", png);
+        await kit.UploadAsync("references/b.png", png);
+        Assert.InRange(budget, png.Length, (2 * png.Length) - 1);
+        var request = new JsonObject { ["model"] = SeedreamModels.Seedream50Lite, ["prompt"] = "merge", ["image"] = new JsonArray("a.png", "b.png") };
+
+        var drop = await kit.DropAsync("budget.json", Encoding.UTF8.GetBytes(request.ToJsonString()));
+        await kit.RunAsync();
+
+        var error = (await kit.JobAsync(drop.JobId)).GetProperty("error");
+        var fields = error.GetProperty("fields");
+        Assert.False(fields.TryGetProperty("image[0]", out _));
+        Assert.Contains("Drops:ReferenceMode=Url", fields.GetProperty("image[1]")[0].GetString(), StringComparison.Ordinal);
+        Assert.Equal("failed", (await kit.MetadataAsync("budget.json"))[InboxStore.StatusKey]);
     }
 
     [Fact]
