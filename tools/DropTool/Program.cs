@@ -3,6 +3,8 @@ using Azure.Storage.Queues;
 using DropTool;
 
 // Local stand-in for Event Grid's blob-created delivery (Azurite emits no events); see DropCommand.Usage.
+// The app's default Drops:ReferencesFolder.
+const string ReferencesFolder = "references/";
 const string AzuriteKey = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
 string[] terminalStatuses = ["succeeded", "partially_succeeded", "failed"];
 
@@ -45,6 +47,12 @@ try
 {
     var eventId = await dropper.DropAsync(command.File, command.BlobName, command.Metadata, command.CloudEvents, cancellation.Token);
     Console.WriteLine($"dropped {inbox.Uri}/{command.BlobName}; BlobCreated event {eventId} enqueued on {events.Name} ({(command.CloudEvents ? "CloudEvents" : "Event Grid")} schema)");
+    if (command.BlobName.StartsWith(ReferencesFolder, StringComparison.Ordinal))
+    {
+        Console.WriteLine($"'{command.BlobName}' is a reference image (under {ReferencesFolder}): it starts no job; name it in a JSON drop's \"image\".");
+        return 0;
+    }
+
     if (command.Wait == TimeSpan.Zero)
     {
         return 0;
