@@ -124,20 +124,21 @@ public sealed class RetryTests(EmulatorFixture emulator) : IClassFixture<Emulato
     [Fact]
     public async Task TimeoutKeepsRunningWhileTheBodyIsRead()
     {
-        emulator.Server.Options.ImageDelay = TimeSpan.FromMilliseconds(1500);
+        emulator.Server.Options.ImageDelay = TimeSpan.FromMilliseconds(1000);
         try
         {
-            var client = Client(options => options.RequestTimeout = TimeSpan.FromMilliseconds(2000));
+            // Generous margin for the headers on a loaded machine; the whole group would need 6 s.
+            var client = Client(options => options.RequestTimeout = TimeSpan.FromMilliseconds(3500));
             var request = new ImageGenerationRequest
             {
                 Model = SeedreamModels.Seedream45,
-                Prompt = "4 images of a kite",
+                Prompt = "6 images of a kite",
                 Stream = true,
                 SequentialImageGeneration = "auto",
-                SequentialImageGenerationOptions = new() { MaxImages = 4 },
+                SequentialImageGenerationOptions = new() { MaxImages = 6 },
             };
 
-            // Headers come with the first image (1.5 s); the next ones would need 4.5 s more.
+            // Headers come with the first image (1 s); the next ones would need 5 s more.
             await using var response = await client.GenerateImagesAsync(request);
             var error = await Assert.ThrowsAsync<SeedreamException>(() => TestSupport.ReadAllImagesAsync(response));
 
