@@ -95,10 +95,14 @@ public sealed partial class ViewGenerationTests(PipelineFixture fixture)
         Assert.Contains("<span class=\"status status-failed\">failed</span>", html, StringComparison.Ordinal);
         Assert.DoesNotContain("http-equiv=\"refresh\"", html, StringComparison.Ordinal);
         var text = TextOf(html);
-        Assert.Contains($"AuthenticationError (Seedream HTTP 401): {error.GetProperty("message").GetString()}", text, StringComparison.Ordinal);
-        var advice = error.GetProperty("advice").GetString();
-        Assert.False(string.IsNullOrEmpty(advice));
-        Assert.Contains(advice, text, StringComparison.Ordinal);
+        var message = error.GetProperty("message").GetString()!;
+        var advice = error.GetProperty("advice").GetString()!;
+        Assert.EndsWith(advice, message, StringComparison.Ordinal);
+
+        // The advice that ends Seedream's message is shown once, on its own line.
+        Assert.Contains($"AuthenticationError (Seedream HTTP 401): {message[..^advice.Length].TrimEnd()}\n", text, StringComparison.Ordinal);
+        Assert.Contains($"What to do: {advice}", text, StringComparison.Ordinal);
+        Assert.Single(Regex.Matches(text, Regex.Escape(advice)));
         Assert.Contains("No image was stored.", text, StringComparison.Ordinal);
     }
 

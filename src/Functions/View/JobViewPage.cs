@@ -45,7 +45,7 @@ internal static class JobViewPage
         .note { color: var(--muted); margin: 4px 0 0; font-size: 14px; }
         dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: 6px 20px; margin: 20px 0 0; padding: 16px 20px; background: var(--panel); border: 1px solid var(--line); border-radius: 8px; }
         dl.facts dt { color: var(--muted); }
-        dl.facts dd { margin: 0; overflow-wrap: anywhere; }
+        dl.facts dd { margin: 0; overflow-wrap: anywhere; white-space: pre-line; }
         .prompt { white-space: pre-wrap; overflow-wrap: anywhere; margin: 0; padding: 12px 16px; border-left: 4px solid var(--line); background: var(--panel); font-size: 16px; }
         .images { display: grid; grid-template-columns: repeat(auto-fill, minmax(240px, 1fr)); gap: 16px; }
         figure { margin: 0; border: 1px solid var(--line); border-radius: 8px; overflow: hidden; background: var(--panel); }
@@ -56,6 +56,7 @@ internal static class JobViewPage
         table { border-collapse: collapse; width: 100%; font-size: 14px; }
         th, td { text-align: left; vertical-align: top; padding: 6px 10px; border-bottom: 1px solid var(--line); overflow-wrap: anywhere; }
         th { color: var(--muted); font-weight: 600; }
+        table.pairs th { width: 1%; white-space: nowrap; padding-right: 32px; }
         .error { border: 1px solid #ff818266; background: #ffebe9; border-radius: 8px; padding: 12px 16px; }
         .error p { margin: 4px 0; }
         .error ul { margin: 4px 0; padding-left: 20px; }
@@ -111,6 +112,23 @@ internal static class JobViewPage
     {
         html.Append("<dl class=\"facts\">\n");
         Fact(html, "Model", StringProperty(request, "model") ?? "unknown");
+        if (StringProperty(request, "size") is { } size)
+        {
+            Fact(html, "Size", size);
+        }
+
+        // Shown as text, never as links or images: they are the caller's URLs (data URIs arrive elided).
+        List<string> references = request?["image"] switch
+        {
+            JsonArray array => array.Select(reference => reference?.ToString() ?? string.Empty).ToList(),
+            JsonValue single => [single.ToString()],
+            _ => [],
+        };
+        if (references.Count > 0)
+        {
+            Fact(html, references.Count == 1 ? "Reference image" : "Reference images", string.Join("\n", references));
+        }
+
         Fact(html, "Created", Timestamp(view.CreatedAt));
         if (view.StartedAt is { } started)
         {
@@ -163,9 +181,17 @@ internal static class JobViewPage
             html.Append(" (Seedream HTTP ").Append(seedreamStatus).Append(')');
         }
 
-        html.Append(": ").Append(Encode(error.Message)).Append("</p>\n");
-        // Seedream failures usually end their message with the advice already.
-        if (error.Advice is { } advice && !error.Message.Contains(advice, StringComparison.Ordinal))
+        // Seedream failures end their message with the advice: show it once, on its own line.
+        var message = error.Message;
+        var advice = error.Advice;
+        if (advice is not null && message.Contains(advice, StringComparison.Ordinal))
+        {
+            message = message.EndsWith(advice, StringComparison.Ordinal) ? message[..^advice.Length].TrimEnd() : message;
+            advice = message == error.Message ? null : advice;
+        }
+
+        html.Append(": ").Append(Encode(message)).Append("</p>\n");
+        if (advice is not null)
         {
             html.Append("<p><strong>What to do:</strong> ").Append(Encode(advice)).Append("</p>\n");
         }
@@ -249,7 +275,7 @@ internal static class JobViewPage
             return;
         }
 
-        html.Append("<h2>Metadata</h2>\n<table>\n<tbody>\n");
+        html.Append("<h2>Metadata</h2>\n<table class=\"pairs\">\n<tbody>\n");
         foreach (var (key, value) in metadata.OrderBy(entry => entry.Key, StringComparer.Ordinal))
         {
             html.Append("<tr><th>").Append(Encode(key)).Append("</th><td>").Append(Encode(value)).Append("</td></tr>\n");
