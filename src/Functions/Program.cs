@@ -1,3 +1,4 @@
+using Microsoft.ApplicationInsights.Extensibility;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Azure.Functions.Worker.Builder;
 using Microsoft.Extensions.DependencyInjection;
@@ -22,6 +23,13 @@ builder.Logging.Services.Configure<LoggerFilterOptions>(options =>
         options.Rules.Remove(warningsOnly);
     }
 });
+
+// In Azure the Application Insights resource accepts only Entra ID-authenticated telemetry (local auth is disabled in
+// infra/), and the worker's SDK does not read APPLICATIONINSIGHTS_AUTHENTICATION_STRING by itself: hand it the identity.
+if (ApplicationInsightsAuthentication.TryCreateCredential(builder.Configuration["APPLICATIONINSIGHTS_AUTHENTICATION_STRING"]) is { } telemetryCredential)
+{
+    builder.Services.Configure<TelemetryConfiguration>(configuration => configuration.SetAzureTokenCredential(telemetryCredential));
+}
 
 builder.Services.AddSeedreamPipeline(builder.Configuration);
 builder.Build().Run();
