@@ -148,8 +148,8 @@ internal static class JobViewPage
         Fact(html, "Images", $"{view.Progress.ImagesStored} stored, {view.Progress.ImagesFailed} failed");
         if (view.Usage is { } usage)
         {
-            var inputImages = usage.InputImages is int inputs ? $", {inputs} input images" : string.Empty;
-            Fact(html, "Usage", $"{usage.GeneratedImages} generated images, {usage.OutputTokens.ToString("N0", CultureInfo.InvariantCulture)} output tokens, {usage.TotalTokens.ToString("N0", CultureInfo.InvariantCulture)} total tokens{inputImages}");
+            var inputImages = usage.InputImages is int inputs ? $", {Count(inputs, "input image")}" : string.Empty;
+            Fact(html, "Usage", $"{Count(usage.GeneratedImages, "generated image")}, {usage.OutputTokens.ToString("N0", CultureInfo.InvariantCulture)} output tokens, {usage.TotalTokens.ToString("N0", CultureInfo.InvariantCulture)} total tokens{inputImages}");
         }
 
         if (view.Cost is { } cost)
@@ -286,6 +286,8 @@ internal static class JobViewPage
 
     private static void Fact(StringBuilder html, string name, string value) =>
         html.Append("<dt>").Append(Encode(name)).Append("</dt><dd>").Append(Encode(value)).Append("</dd>\n");
+
+    private static string Count(int count, string noun) => count == 1 ? $"1 {noun}" : $"{count} {noun}s";
 
     private static string ProgressNote(JobView view) => view.Status switch
     {
