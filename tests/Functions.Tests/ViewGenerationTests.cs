@@ -183,6 +183,20 @@ public sealed partial class ViewGenerationTests(PipelineFixture fixture)
         Assert.Equal(404, page.Json.GetProperty("status").GetInt32());
     }
 
+    [Fact]
+    public void Functions_host_binds_the_page_to_its_route_with_a_function_key()
+    {
+        // The Functions SDK generates functions.metadata from the attributes; it is what the host reads.
+        var metadata = JsonDocument.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "functions.metadata"))).RootElement;
+        var function = Assert.Single(metadata.EnumerateArray(), f => f.GetProperty("name").GetString() == nameof(ViewGeneration));
+        var trigger = Assert.Single(function.GetProperty("bindings").EnumerateArray(), b => b.GetProperty("direction").GetString() == "In");
+
+        Assert.Equal("httpTrigger", trigger.GetProperty("type").GetString());
+        Assert.Equal("generations/{id}/view", trigger.GetProperty("route").GetString());
+        Assert.Equal(["get"], trigger.GetProperty("methods").EnumerateArray().Select(m => m.GetString()));
+        Assert.Equal("Function", trigger.GetProperty("authLevel").GetString());
+    }
+
     /// <summary>Calls the function as the host would: route value, a request whose path is the page's own.</summary>
     private static async Task<HttpResult> ViewAsync(PipelineHarness harness, string id, string query = "")
     {
