@@ -68,6 +68,7 @@ public sealed partial class LocalRunTests(ITestOutputHelper output)
             }
 
             var processes = stack.ProcessTree();
+            output.WriteLine($"Processes before termination:\n{string.Join('\n', processes.Select(p => $"{p.Id} {p.CommandLine}"))}");
             Assert.True(processes.Count >= 5, $"expected the script and its four services, found: {string.Join(", ", processes.Select(p => p.CommandLine))}");
 
             Assert.Equal(143, await stack.TerminateAsync());
