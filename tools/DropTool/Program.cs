@@ -31,9 +31,12 @@ var connection = Environment.GetEnvironmentVariable("AzureWebJobsStorage") is { 
     : $"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey={AzuriteKey};"
       + $"BlobEndpoint=http://127.0.0.1:{Port("AZURITE_BLOB_PORT", 10000)}/devstoreaccount1;"
       + $"QueueEndpoint=http://127.0.0.1:{Port("AZURITE_QUEUE_PORT", 10001)}/devstoreaccount1";
-var inbox = new BlobContainerClient(connection, Setting("InboxContainer", "inbox"));
+// One quick retry: a stack that is not running should be reported at once, not after a minute of backoff.
+var blobOptions = new BlobClientOptions { Retry = { MaxRetries = 1, Delay = TimeSpan.FromMilliseconds(200) } };
+var queueOptions = new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64, Retry = { MaxRetries = 1, Delay = TimeSpan.FromMilliseconds(200) } };
+var inbox = new BlobContainerClient(connection, Setting("InboxContainer", "inbox"), blobOptions);
 // The app's queues are base64, as Event Grid's storage-queue destination writes event JSON.
-var events = new QueueClient(connection, Setting("InboxEventsQueue", "inbox-events"), new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 });
+var events = new QueueClient(connection, Setting("InboxEventsQueue", "inbox-events"), queueOptions);
 var dropper = new InboxDropper(inbox, events);
 
 using var cancellation = new CancellationTokenSource();
@@ -89,14 +92,15 @@ catch (OperationCanceledException)
 {
     return 130;
 }
-catch (Azure.RequestFailedException e)
+catch (Azure.RequestFailedException e) when (e.Status != 0)
 {
-    Console.Error.WriteLine($"drop: storage refused the request ({e.Status} {e.ErrorCode}); is Azurite running (./run.sh)?");
+    Console.Error.WriteLine($"drop: storage refused the request ({e.Status} {e.ErrorCode}): {e.Message.Split('\n')[0]}");
     return 1;
 }
-catch (HttpRequestException e)
+catch (Exception e) when (e is Azure.RequestFailedException or AggregateException or HttpRequestException)
 {
-    Console.Error.WriteLine($"drop: storage is not reachable ({e.Message}); start the stack with ./run.sh first.");
+    // Connection failures surface as status-0 failures, wrapped in an AggregateException once the retries are spent.
+    Console.Error.WriteLine($"drop: storage at {inbox.Uri.GetLeftPart(UriPartial.Authority)} is not reachable; start the stack with ./run.sh first.");
     return 1;
 }
 

@@ -218,7 +218,7 @@ public sealed class DropRequestBuilder
 
     private static DropSubmission Invalid(Dictionary<string, List<string>> errors)
     {
-        var summary = string.Join("; ", errors.Select(e => $"{e.Key}: {string.Join(" ", e.Value)}"));
+        var summary = string.Join(" ", errors.Select(e => $"{e.Key}: {string.Join(" ", e.Value)}"));
         return new DropSubmission(null, new JobError(InvalidRequestCode, $"The dropped request cannot succeed. {summary}")
         {
             Fields = errors.ToDictionary(e => e.Key, e => e.Value.ToArray()),
