@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Azure;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -14,6 +15,7 @@ public sealed class DropService
     public const string JobSource = "drop";
     public const string DropNotAcceptedCode = "DropNotAccepted";
     private const string CreateFileApi = "CreateFile";
+    private const int MaxReadAttempts = 3;
 
     private readonly DropRequestBuilder _builder;
     private readonly InboxStore _inbox;
@@ -85,7 +87,25 @@ public sealed class DropService
             return;
         }
 
-        var drop = await _builder.BuildAsync(source, cancellationToken).ConfigureAwait(false);
+        DropSubmission drop;
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                drop = await _builder.BuildAsync(source, cancellationToken).ConfigureAwait(false);
+                break;
+            }
+            catch (RequestFailedException e) when (e.Status == 412 && attempt < MaxReadAttempts)
+            {
+                // The blob changed while it was read, typically marked by a concurrent delivery that created the job.
+                if (await _jobs.GetAsync(jobId, cancellationToken).ConfigureAwait(false) is { } created)
+                {
+                    await ContinueExistingAsync(created.Job, cancellationToken).ConfigureAwait(false);
+                    return;
+                }
+            }
+        }
+
         if (drop.Error is { } error)
         {
             _logger.LogWarning("Drop '{Blob}' cannot run ({Code}): {Message}", source.Name, error.Code, error.Message);

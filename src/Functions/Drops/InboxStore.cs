@@ -147,6 +147,12 @@ public class InboxStore
                     }
                 }
 
+                if (metadata.Count == properties.Metadata.Count && metadata.All(m => properties.Metadata.TryGetValue(m.Key, out var current) && current == m.Value))
+                {
+                    // Already marked so: a write would only change the ETag under concurrent readers.
+                    return true;
+                }
+
                 await client.SetMetadataAsync(metadata, new BlobRequestConditions { IfMatch = properties.ETag }, cancellationToken).ConfigureAwait(false);
                 return true;
             }

@@ -168,6 +168,24 @@ public sealed class DropScenarioTests(PipelineFixture fixture)
     }
 
     [Fact]
+    public async Task Concurrent_deliveries_of_one_event_make_one_job()
+    {
+        await using var kit = await DropKit.CreateAsync(fixture);
+        var content = await kit.PngAsync("racing");
+        var etag = await kit.UploadAsync("racing.png", content, new Dictionary<string, string> { ["prompt"] = "a charcoal drawing" });
+        var drop = new DroppedBlob(kit.Inbox.Name, "racing.png", etag, content.Length, kit.Inbox.GetBlobClient("racing.png").Uri);
+        var message = DropKit.BlobCreatedEvent(drop, EventSchema.EventGrid);
+        var generationsBefore = kit.Harness.GenerationRequestCount();
+
+        await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Task.Run(() => kit.Harness.Create<ProcessInboxEvent>().RunAsync(message, CancellationToken.None))));
+        await kit.RunAsync();
+
+        AssertStatus("succeeded", await kit.JobAsync(drop.JobId));
+        Assert.Equal(generationsBefore + 1, kit.Harness.GenerationRequestCount());
+        Assert.Single(kit.Harness.EventsFor(drop.JobId));
+    }
+
+    [Fact]
     public async Task Events_for_other_containers_and_other_event_types_are_ignored()
     {
         await using var kit = await DropKit.CreateAsync(fixture);
