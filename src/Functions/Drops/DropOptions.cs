@@ -10,8 +10,6 @@ public sealed class DropStorageOptions
 
     [Required, RegularExpression(StorageNames.QueuePattern)]
     public string InboxEventsQueue { get; set; } = "inbox-events";
-
-    public string InboxEventsPoisonQueue => InboxEventsQueue + "-poison";
 }
 
 /// <summary>How reference blobs of the inbox reach Seedream.</summary>

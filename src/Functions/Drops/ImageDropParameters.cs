@@ -34,9 +34,6 @@ public static class ImageDropParameters
         ["background"] = (["background"], Kind.Text),
     };
 
-    /// <summary>The metadata names that are request parameters.</summary>
-    public static IReadOnlyCollection<string> Names => Parameters.Keys;
-
     /// <summary>
     /// A request body from the defaults overridden by the blob's metadata; values that do not convert are reported
     /// in <paramref name="errors"/> under their request field.
