@@ -13,6 +13,8 @@
 # Other: RUN_CONFIGURATION=Debug (build configuration), RUN_NO_BUILD=1 (use existing builds),
 #   AZURITE_LOCATION=.azurite (storage data), RUN_LOG_DIR=.local/run (service logs),
 #   RUN_SMOKE_TIMEOUT=180 (seconds the smoke run waits for the generation).
+# The real Seedream API instead of the emulator: SEEDREAM_BASE_URL=https://…/v1 (or …/api/v3) SEEDREAM_API_KEY=…
+#   (billed; result downloads are then limited to public https addresses, as in Azure).
 # App settings come from local.settings.json; the addresses above are passed as environment variables, which
 # override it (for Core Tools and the development host alike).
 set -euo pipefail
@@ -29,6 +31,11 @@ RUN_CONFIGURATION=${RUN_CONFIGURATION:-Debug}
 RUN_SMOKE_TIMEOUT=${RUN_SMOKE_TIMEOUT:-180}
 
 SEEDREAM_KEY=local-seedream-key
+SEEDREAM_BASE_URL=${SEEDREAM_BASE_URL:-}
+if [[ -n $SEEDREAM_BASE_URL && -z ${SEEDREAM_API_KEY:-} ]]; then
+  printf 'run.sh: SEEDREAM_BASE_URL is set but SEEDREAM_API_KEY is not.\n' >&2
+  exit 1
+fi
 EVENTGRID_KEY=local-eventgrid-key
 AZURITE_ACCOUNT_KEY='Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=='
 API_URL="http://127.0.0.1:$FUNCTIONS_PORT/api"
@@ -123,7 +130,7 @@ check_ports() {
   require_free_port "$AZURITE_BLOB_PORT" AZURITE_BLOB_PORT "Azurite blob"
   require_free_port "$AZURITE_QUEUE_PORT" AZURITE_QUEUE_PORT "Azurite queue"
   require_free_port "$AZURITE_TABLE_PORT" AZURITE_TABLE_PORT "Azurite table"
-  require_free_port "$SEEDREAM_EMULATOR_PORT" SEEDREAM_EMULATOR_PORT "Seedream emulator"
+  [[ -n $SEEDREAM_BASE_URL ]] || require_free_port "$SEEDREAM_EMULATOR_PORT" SEEDREAM_EMULATOR_PORT "Seedream emulator"
   require_free_port "$EVENTGRID_RECEIVER_PORT" EVENTGRID_RECEIVER_PORT "Event Grid receiver"
   require_free_port "$FUNCTIONS_PORT" FUNCTIONS_PORT "function app"
 }
@@ -183,9 +190,18 @@ start_function_app() {
   storage+=";TableEndpoint=http://127.0.0.1:$AZURITE_TABLE_PORT/devstoreaccount1"
   local settings=(
     AzureWebJobsStorage="$storage"
-    Seedream__BaseUrls__0="http://127.0.0.1:$SEEDREAM_EMULATOR_PORT/v1"
     EventGrid__TopicEndpoint="$EVENTS_URL"
   )
+  if [[ -n $SEEDREAM_BASE_URL ]]; then
+    settings+=(
+      Seedream__BaseUrls__0="$SEEDREAM_BASE_URL"
+      Seedream__ApiKey="$SEEDREAM_API_KEY"
+      Seedream__Downloads__AllowPrivateNetworks=false
+      Seedream__Downloads__AllowHttp=false
+    )
+  else
+    settings+=(Seedream__BaseUrls__0="http://127.0.0.1:$SEEDREAM_EMULATOR_PORT/v1")
+  fi
   if use_core_tools; then
     # Core Tools runs the built output (host.json, local.settings.json and the worker are copied there).
     start app "$mode" env "${settings[@]}" bash -c 'cd "$1" && exec func start --port "$2"' func-start \
@@ -204,8 +220,12 @@ start_stack() {
   install_and_build
   say "starting Azurite (127.0.0.1:$AZURITE_BLOB_PORT-$AZURITE_TABLE_PORT, data in ${AZURITE_LOCATION#"$ROOT"/}/)..."
   start_azurite
-  say "starting the Seedream emulator (127.0.0.1:$SEEDREAM_EMULATOR_PORT)..."
-  start_emulator
+  if [[ -n $SEEDREAM_BASE_URL ]]; then
+    say "using the Seedream API at $SEEDREAM_BASE_URL (no emulator; generations are billed)"
+  else
+    say "starting the Seedream emulator (127.0.0.1:$SEEDREAM_EMULATOR_PORT)..."
+    start_emulator
+  fi
   say "starting the Event Grid receiver (127.0.0.1:$EVENTGRID_RECEIVER_PORT)..."
   start_receiver "$mode"
   if use_core_tools; then say "starting the function app with Core Tools (func start)..."; else say "starting the function app with tools/DevHost (Core Tools not installed)..."; fi
@@ -230,7 +250,7 @@ Ready. Logs: $LOG_DIR/
   Status         $API_URL/generations/{id}
   View page      $API_URL/generations/{id}/view
   Events         curl -s $EVENTS_URL   (DELETE clears; ?type= filters)
-  Emulator       http://127.0.0.1:$SEEDREAM_EMULATOR_PORT/v1 (key $SEEDREAM_KEY)
+  Seedream       ${SEEDREAM_BASE_URL:-http://127.0.0.1:$SEEDREAM_EMULATOR_PORT/v1 (emulator, key $SEEDREAM_KEY)}
   Requests       requests.http (VS Code REST Client / Rider)
 Ctrl-C stops everything.
 
