@@ -9,7 +9,7 @@ internal static class BenchmarkCommands
           store-throughput  [--images 4] [--size 4K] [--runs 3] [--model id] [--format png] [--report docs/benchmarks.md]
           accept-latency    [--requests 1000] [--runs 3] [--report docs/benchmarks.md]
           first-image       [--images 4] [--delay-seconds 3] [--size 2K] [--model id] [--response-format b64_json|url] [--runs 3] [--report docs/benchmarks.md]
-          soak              [--jobs 1000] [--fault-every 20] [--submitters 4] [--timeout-minutes 20] [--report docs/benchmarks.md]
+          soak              [--jobs 1000] [--fault-percent 5] [--submitters 4] [--timeout-minutes 20] [--report docs/benchmarks.md]
         """;
 
     public static async Task<int> RunAsync(IReadOnlyList<string> args, TextWriter output, CancellationToken cancellationToken)
@@ -59,7 +59,7 @@ internal static class BenchmarkCommands
             case SoakBenchmark.Command:
                 var soakOptions = new SoakOptions(
                     arguments.Integer("jobs", 1000),
-                    arguments.Integer("fault-every", 20),
+                    arguments.Integer("fault-percent", 5),
                     arguments.Integer("submitters", 4),
                     TimeSpan.FromMinutes(arguments.Number("timeout-minutes", 20)));
                 var soak = await SoakBenchmark.RunAsync(soakOptions, output, cancellationToken).ConfigureAwait(false);

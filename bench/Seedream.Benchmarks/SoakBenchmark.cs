@@ -9,7 +9,13 @@ using SeedreamEmulator;
 
 namespace Seedream.Benchmarks;
 
-internal sealed record SoakOptions(int Jobs, int FaultEveryNth, int Submitters, TimeSpan Timeout);
+internal sealed record SoakOptions(int Jobs, int FaultPercent, int Submitters, TimeSpan Timeout);
+
+/// <summary>What one soak job asks for; drawn from a generator seeded with the job's index, so a run can be repeated.</summary>
+internal sealed record SoakJob(int Index, string ResponseFormat, bool Stream, int Images, bool ViaQueue, string? Fault)
+{
+    public string Token => $"soak#{Index.ToString("D5", CultureInfo.InvariantCulture)}";
+}
 
 internal sealed record SoakResult(
     int Jobs,
@@ -137,7 +143,7 @@ internal static class SoakBenchmark
 
         return new SoakResult(
             options.Jobs,
-            Enumerable.Range(0, options.Jobs).Count(i => FaultFor(i, options) is not null),
+            Enumerable.Range(0, options.Jobs).Count(i => Plan(i, options).Fault is not null),
             stopwatch.Elapsed.TotalSeconds,
             LostJobs: subjects.Count(subject => !eventsPerJob.ContainsKey(subject)),
             nonTerminal,
@@ -152,7 +158,7 @@ internal static class SoakBenchmark
     public static string Markdown(SoakOptions options, SoakResult result, IEnumerable<string> command)
     {
         var text = new StringBuilder();
-        text.AppendLine($"{result.Jobs} jobs ({result.FaultedJobs} with an injected `[emulator-fault:…]` prompt fault, rotating over {s_faults.Length} kinds) submitted by {options.Submitters} concurrent producers through the local stack while its queue listeners run. Mix: url and b64_json, `stream` on every third job, groups of 1–4 images (Seedream 4.0, `1K`, plain content), every fifth job sent as a producer queue message, the rest with `POST /api/generations`.");
+        text.AppendLine($"{result.Jobs} jobs ({result.FaultedJobs} with an injected `[emulator-fault:…]` prompt fault drawn from {s_faults.Length} kinds) submitted by {options.Submitters} concurrent producers through the local stack while its queue listeners run. Each job draws, seeded by its index: url or b64_json, `stream` (1 in 3), 1–4 images (Seedream 4.0, `1K`, plain content), a producer queue message (1 in 5) or `POST /api/generations`, and a fault ({options.FaultPercent} %).");
         text.AppendLine();
         text.AppendLine($"- Machine: {MarkdownReport.Machine()}");
         text.AppendLine($"- Command: `{MarkdownReport.Command(command)}`");
@@ -176,35 +182,41 @@ internal static class SoakBenchmark
         return text.ToString();
     }
 
-    private static string? FaultFor(int index, SoakOptions options) =>
-        options.FaultEveryNth > 0 && index % options.FaultEveryNth == options.FaultEveryNth - 1
-            ? s_faults[index / options.FaultEveryNth % s_faults.Length]
-            : null;
+    public static SoakJob Plan(int index, SoakOptions options)
+    {
+        var random = new Random(index);
+        return new SoakJob(
+            index,
+            random.Next(2) == 0 ? "url" : "b64_json",
+            Stream: random.Next(3) == 0,
+            Images: random.Next(1, 5),
+            ViaQueue: random.Next(5) == 0,
+            Fault: random.Next(100) < options.FaultPercent ? s_faults[random.Next(s_faults.Length)] : null);
+    }
 
     private static async Task<string> SubmitAsync(HttpClient http, Azure.Storage.Queues.QueueClient producerQueue, int index, SoakOptions options, CancellationToken cancellationToken)
     {
-        var images = index % 4 + 1;
-        var fault = FaultFor(index, options);
+        var job = Plan(index, options);
         var body = new JsonObject
         {
             ["model"] = StoreRequests.WarmUpModel,
-            ["prompt"] = $"{Token(index)} a lighthouse on a cliff at dusk" + (fault is null ? "" : $" [emulator-fault:{fault}]"),
+            ["prompt"] = $"{job.Token} a lighthouse on a cliff at dusk" + (job.Fault is null ? "" : $" [emulator-fault:{job.Fault}]"),
             ["size"] = "1K",
-            ["response_format"] = index % 2 == 0 ? "url" : "b64_json",
+            ["response_format"] = job.ResponseFormat,
             ["watermark"] = false,
         };
-        if (images > 1)
+        if (job.Images > 1)
         {
             body["sequential_image_generation"] = "auto";
-            body["sequential_image_generation_options"] = new JsonObject { ["max_images"] = images };
+            body["sequential_image_generation_options"] = new JsonObject { ["max_images"] = job.Images };
         }
 
-        if (index % 3 == 0)
+        if (job.Stream)
         {
             body["stream"] = true;
         }
 
-        if (index % 5 == 4)
+        if (job.ViaQueue)
         {
             var id = $"soak-{index}";
             body["id"] = id;
@@ -222,8 +234,6 @@ internal static class SoakBenchmark
         using var accepted = JsonDocument.Parse(await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false));
         return accepted.RootElement.GetProperty("id").GetString()!;
     }
-
-    private static string Token(int index) => $"soak#{index.ToString("D5", CultureInfo.InvariantCulture)}";
 
     private static string? JobToken(string? body)
     {

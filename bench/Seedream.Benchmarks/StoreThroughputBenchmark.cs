@@ -27,6 +27,7 @@ internal static class StoreThroughputBenchmark
 {
     public const string Command = "store-throughput";
 
+    private const string BareB64 = "bare UploadAsync(BinaryData) of the decoded bytes";
     private const string ImageStoreLabel = "4 MiB blocks, concurrency 1 (ImageStore today)";
 
     private static readonly (string Name, StorageTransferOptions Options)[] s_transferVariants =
@@ -80,19 +81,28 @@ internal static class StoreThroughputBenchmark
 
                 return bytes;
             }),
-            ("b64_json", "ours: generate, decode → ImageStore.UploadAsync", "bare UploadAsync(BinaryData) of the decoded bytes", async (prefix, ct) =>
+            ("url", "diagnostic: client download → Stream.Null (no storage)", "bare HttpClient → UploadAsync(stream), SDK defaults", async (_, ct) =>
             {
                 long bytes = 0;
-                await using var response = await client.GenerateImagesAsync(ImageGenerationRequest.FromJson(b64Json), ct).ConfigureAwait(false);
-                await foreach (var image in response.ReadImagesAsync(ct).ConfigureAwait(false))
+                foreach (var url in urls)
                 {
-                    await using var content = await image.OpenReadAsync(ct).ConfigureAwait(false);
-                    bytes += (await store.UploadAsync(prefix, image.Index, content, image.ContentType, options.Model, null, null, new Dictionary<string, string>(), ct).ConfigureAwait(false)).Bytes;
+                    await using var download = await client.OpenImageDownloadAsync(url, ct).ConfigureAwait(false);
+                    await using var counted = new CountingStream(download);
+                    await counted.CopyToAsync(Stream.Null, ct).ConfigureAwait(false);
+                    bytes += counted.BytesRead;
                 }
 
                 return bytes;
             }),
-            ("b64_json", "bare UploadAsync(BinaryData) of the decoded bytes", "", async (prefix, ct) =>
+            ("b64_json", "ours: generate, decode → ImageStore.UploadAsync", BareB64, (prefix, ct) => GenerateAndStoreAsync(client, b64Json, async (index, content, contentType) =>
+                (await store.UploadAsync(prefix, index, content, contentType, options.Model, null, null, new Dictionary<string, string>(), ct).ConfigureAwait(false)).Bytes, ct)),
+            ("b64_json", "diagnostic: generate, decode → Stream.Null (no storage)", BareB64, (_, ct) => GenerateAndStoreAsync(client, b64Json, async (_, content, _) =>
+            {
+                await using var counted = new CountingStream(content);
+                await counted.CopyToAsync(Stream.Null, ct).ConfigureAwait(false);
+                return counted.BytesRead;
+            }, ct)),
+            ("b64_json", BareB64, "", async (prefix, ct) =>
             {
                 long bytes = 0;
                 for (var i = 0; i < decoded.Count; i++)
@@ -104,6 +114,16 @@ internal static class StoreThroughputBenchmark
                 return bytes;
             }),
         };
+        foreach (var (name, transfer) in s_transferVariants.Where(variant => variant.Name is "8 MiB blocks, concurrency 4" or "16 MiB blocks, concurrency 1"))
+        {
+            passes.Add(("b64_json", $"generate, decode → UploadAsync(stream), {name}", BareB64, (prefix, ct) => GenerateAndStoreAsync(client, b64Json, async (index, content, _) =>
+            {
+                await using var counted = new CountingStream(content);
+                await bare.GetBlockBlobClient($"{prefix}/{index}.png").UploadAsync(counted, new BlobUploadOptions { TransferOptions = transfer }, ct).ConfigureAwait(false);
+                return counted.BytesRead;
+            }, ct)));
+        }
+
         foreach (var (name, transfer) in s_transferVariants)
         {
             var label = name == "SDK defaults" ? "bare HttpClient → UploadAsync(stream), SDK defaults" : $"bare HttpClient → UploadAsync(stream), {name}";
@@ -171,6 +191,20 @@ internal static class StoreThroughputBenchmark
                 return (IReadOnlyList<string>)[pass.Mode, pass.Name, MarkdownReport.Format(pass.Median), ratio, pass.Baseline];
             })));
         return text.ToString();
+    }
+
+    /// <summary>One b64_json generation; each image's decoded stream goes to <paramref name="store"/>, which returns the bytes it stored.</summary>
+    private static async Task<long> GenerateAndStoreAsync(SeedreamClient client, string json, Func<int, Stream, string, Task<long>> store, CancellationToken cancellationToken)
+    {
+        long bytes = 0;
+        await using var response = await client.GenerateImagesAsync(ImageGenerationRequest.FromJson(json), cancellationToken).ConfigureAwait(false);
+        await foreach (var image in response.ReadImagesAsync(cancellationToken).ConfigureAwait(false))
+        {
+            await using var content = await image.OpenReadAsync(cancellationToken).ConfigureAwait(false);
+            bytes += await store(image.Index, content, image.ContentType).ConfigureAwait(false);
+        }
+
+        return bytes;
     }
 
     private static async Task<IReadOnlyList<Uri>> GenerateUrlsAsync(SeedreamClient client, StoreThroughputOptions options, CancellationToken cancellationToken)
