@@ -1,3 +1,5 @@
+using System.Globalization;
+using Azure;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
@@ -38,7 +40,19 @@ public sealed class SubmitGeneration
         }
 
         var traceParent = PipelineTelemetry.CurrentOrNewTraceParent(request.Headers["traceparent"].FirstOrDefault());
-        var result = await _submissions.SubmitAsync(body, idempotencyKey, traceParent, cancellationToken).ConfigureAwait(false);
+        SubmissionResult result;
+        try
+        {
+            result = await _submissions.SubmitAsync(body, idempotencyKey, traceParent, cancellationToken).ConfigureAwait(false);
+        }
+        catch (RequestFailedException e)
+        {
+            var unavailable = JsonResponseResult.Problem(StatusCodes.Status503ServiceUnavailable, "Storage unavailable",
+                $"The job could not be stored or enqueued ({e.ErrorCode ?? e.Status.ToString(CultureInfo.InvariantCulture)}); nothing was submitted. Retry, with the same Idempotency-Key if you sent one.");
+            unavailable.Headers["Retry-After"] = "5";
+            return unavailable;
+        }
+
         switch (result.Outcome)
         {
             case SubmissionOutcome.Invalid:

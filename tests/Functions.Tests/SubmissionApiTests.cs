@@ -152,6 +152,30 @@ public sealed class SubmissionApiTests(PipelineFixture fixture)
         return request.ToJsonString();
     }
 
+    [Fact]
+    public async Task A_submission_that_cannot_be_enqueued_gets_a_503_and_leaves_no_job_behind()
+    {
+        await using var harness = fixture.CreateHarness();
+        var first = await harness.SubmitAsync(TestRequests.Create("a lighthouse"));
+        Assert.Equal(202, first.Status);
+        var firstId = first.Json.GetProperty("id").GetString();
+
+        // The work queue disappears after storage was set up: the next job record is written, its enqueue fails.
+        await harness.Storage.GenerationRequests.DeleteAsync();
+        var refused = await harness.SubmitAsync(TestRequests.Create("a harbour"));
+
+        Assert.Equal(503, refused.Status);
+        Assert.Equal("application/problem+json", refused.ContentType);
+        Assert.Equal("5", refused.Headers["Retry-After"].ToString());
+        var jobs = new List<string>();
+        await foreach (var blob in harness.Storage.Jobs.GetBlobsAsync(Azure.Storage.Blobs.Models.BlobTraits.None, Azure.Storage.Blobs.Models.BlobStates.None, null, CancellationToken.None))
+        {
+            jobs.Add(blob.Name);
+        }
+
+        Assert.Equal([$"{firstId}.json"], jobs);
+    }
+
     private static async Task AssertNothingStoredOrQueuedAsync(PipelineHarness harness)
     {
         if ((await harness.Storage.Jobs.ExistsAsync()).Value)

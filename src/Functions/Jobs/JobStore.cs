@@ -45,6 +45,19 @@ public class JobStore
         return etag is null ? null : current with { ETag = etag.Value };
     }
 
+    /// <summary>Deletes the record if it is still the version given (a job whose submission could not be completed).</summary>
+    public virtual async Task DeleteAsync(StoredJob job, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await JobBlob(job.Job.Id).DeleteAsync(conditions: new BlobRequestConditions { IfMatch = job.ETag }, cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+        catch (RequestFailedException e) when (e.Status is 404 or 412)
+        {
+            // Gone already, or another writer has moved it on: either way it is no longer ours to remove.
+        }
+    }
+
     public virtual async Task<IdempotencyRecord?> GetIdempotencyRecordAsync(string keyHash, CancellationToken cancellationToken)
     {
         var result = await DownloadAsync<IdempotencyRecord>(IdempotencyBlob(keyHash), cancellationToken).ConfigureAwait(false);

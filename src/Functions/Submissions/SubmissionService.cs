@@ -73,10 +73,28 @@ public sealed class SubmissionService
         }
 
         var job = NewJob(jobId, "http", parsed, traceParent);
-        var created = await _jobs.TryCreateAsync(job, cancellationToken).ConfigureAwait(false)
-            ?? await _jobs.GetAsync(jobId, cancellationToken).ConfigureAwait(false)
-            ?? throw new InvalidOperationException($"Job {jobId} could neither be created nor read.");
-        await _queue.EnqueueAsync(jobId, traceParent, delay: null, cancellationToken).ConfigureAwait(false);
+        var created = await _jobs.TryCreateAsync(job, cancellationToken).ConfigureAwait(false);
+        if (created is null)
+        {
+            var existing = await _jobs.GetAsync(jobId, cancellationToken).ConfigureAwait(false)
+                ?? throw new InvalidOperationException($"Job {jobId} could neither be created nor read.");
+            await _queue.EnqueueAsync(jobId, traceParent, delay: null, cancellationToken).ConfigureAwait(false);
+            return new SubmissionResult(SubmissionOutcome.Accepted, existing.Job, null);
+        }
+
+        try
+        {
+            await _queue.EnqueueAsync(jobId, traceParent, delay: null, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // The caller gets an error, so no job may be left behind that nothing will ever run. A retry with the same
+            // Idempotency-Key finds its key record, no job, and creates the job again under the same id.
+            _logger.LogWarning(e, "Job {JobId} could not be enqueued; its record is removed and the submission refused.", jobId);
+            await _jobs.DeleteAsync(created, CancellationToken.None).ConfigureAwait(false);
+            throw;
+        }
+
         return new SubmissionResult(SubmissionOutcome.Accepted, created.Job, null);
     }
 
