@@ -5,7 +5,7 @@ internal static class BenchmarkCommands
 {
     private const string Usage = """
         usage: Seedream.Benchmarks <command> [--name value ...]
-          store-memory      [--images 1,5,15] [--sizes 4K] [--runs 3] [--sink file|blob] [--model id] [--format png] [--report docs/benchmarks.md]
+          store-memory      [--images 1,5,15] [--sizes 4K] [--runs 3] [--sink file|blob|blob-16mib] [--model id] [--format png] [--report docs/benchmarks.md]
           store-throughput  [--images 4] [--size 4K] [--runs 3] [--model id] [--format png] [--report docs/benchmarks.md]
           accept-latency    [--requests 1000] [--runs 3] [--report docs/benchmarks.md]
           first-image       [--images 4] [--delay-seconds 3] [--size 2K] [--model id] [--response-format b64_json|url] [--runs 3] [--report docs/benchmarks.md]

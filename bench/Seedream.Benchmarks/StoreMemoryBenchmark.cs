@@ -41,7 +41,7 @@ internal static class StoreMemoryBenchmark
     {
         // Large enough to keep every noise image of the run encoded, so generation cost is paid once, before measuring.
         await using var emulator = await EmulatorProcess.StartAsync(new Dictionary<string, string> { ["ImageCacheBytes"] = (4L << 30).ToString(System.Globalization.CultureInfo.InvariantCulture) }, cancellationToken).ConfigureAwait(false);
-        await using var azurite = options.Sink == "blob" ? await AzuriteInstance.StartAsync(cancellationToken).ConfigureAwait(false) : null;
+        await using var azurite = options.Sink.StartsWith("blob", StringComparison.Ordinal) ? await AzuriteInstance.StartAsync(cancellationToken).ConfigureAwait(false) : null;
         var cells = new List<StoreMemoryCell>();
         foreach (var size in options.Sizes)
         {
@@ -71,9 +71,12 @@ internal static class StoreMemoryBenchmark
 
     public static string Markdown(StoreMemoryOptions options, IReadOnlyList<StoreMemoryCell> cells, IEnumerable<string> command)
     {
-        var sink = options.Sink == "blob"
-            ? "Azurite blobs: ours through the pipeline's store step (`ImageStore.UploadAsync`, src/Functions), the SDK path through `BlobClient.UploadAsync(BinaryData)` with default transfer options"
-            : "a `FileStream` per image in a temporary directory (both paths)";
+        var sink = options.Sink switch
+        {
+            "blob" => "Azurite blobs: ours through the pipeline's store step (`ImageStore.UploadAsync`, src/Functions), the SDK path through `BlobClient.UploadAsync(BinaryData)` with default transfer options",
+            "blob-16mib" => "Azurite blobs: ours streamed with `BlobClient.UploadAsync(stream)` in 16 MiB blocks at concurrency 1 (the store step's upload with the transfer options proposed in 6.2), the SDK path through `BlobClient.UploadAsync(BinaryData)` with default transfer options",
+            _ => "a `FileStream` per image in a temporary directory (both paths)",
+        };
         var text = new StringBuilder();
         text.AppendLine($"Sink: {sink}. Model `{options.Model}`, `response_format: b64_json`, output format {options.Format ?? "model default"}, noise content.");
         text.AppendLine();
