@@ -84,6 +84,7 @@ internal static class StoreMemoryBenchmark
         text.AppendLine($"- Command: `{MarkdownReport.Command(command)}`");
         text.AppendLine($"- Runs: {options.Runs} per cell and path, each in a fresh child process, paths alternating first; figures are medians, ratios are medians of per-run SDK÷ours pairs.");
         text.AppendLine("- Peak = the child's VmHWM after the call minus its VmRSS just before it (after a warm-up request on a small image, a full GC and a peak reset via /proc/self/clear_refs). Allocated = `GC.GetTotalAllocatedBytes(true)` over the call. For the peak ratio our peak counts as at least 1 MB.");
+        text.AppendLine($"- Baseline (median VmRSS just before the call): ours {MarkdownReport.Format(Statistics.Megabytes(Statistics.Median(cells.SelectMany(cell => cell.Ours).Select(m => (double)m.BaselineBytes))))} MB, SDK {MarkdownReport.Format(Statistics.Megabytes(Statistics.Median(cells.SelectMany(cell => cell.Sdk).Select(m => (double)m.BaselineBytes))))} MB.");
         text.AppendLine("- The emulator runs as a separate process (Release build, `Emulator__NoiseContent=true`); one unmeasured request per cell warms its image cache and counts the response bytes, so the figures exclude PNG encoding.");
         text.AppendLine();
         text.Append(MarkdownReport.Table(
