@@ -64,6 +64,60 @@ public sealed class GenerationScenarioTests(PipelineFixture fixture)
     }
 
     [Fact]
+    public async Task Streamed_url_results_are_stored_as_their_events_arrive_not_after_the_whole_group()
+    {
+        await using var harness = fixture.CreateHarness();
+        var id = await SubmitAsync(harness, TestRequests.Create("3 images of a bridge", maxImages: 3, configure: r => r["stream"] = true));
+        var message = await ReceiveOneAsync(harness);
+        var jobs = harness.Services.GetRequiredService<JobStore>();
+        GenerationAnswer? answerWhenFirstStored = null;
+        harness.Hooks.ImageStored = (jobId, index) =>
+        {
+            if (index == 0)
+            {
+                answerWhenFirstStored = jobs.GetAsync(jobId, CancellationToken.None).GetAwaiter().GetResult()!.Job.Answer;
+            }
+        };
+
+        await harness.Create<ProcessGenerationRequest>().RunAsync(message, CancellationToken.None);
+        harness.Hooks.ImageStored = null;
+
+        // The first image was in storage while the stream was still open, with its URL persisted before the download.
+        Assert.NotNull(answerWhenFirstStored);
+        Assert.False(answerWhenFirstStored.Complete);
+        Assert.Equal([0], answerWhenFirstStored.Items.Select(item => item.Index));
+        var job = (await harness.GetJobAsync(id)).Json;
+        Assert.Equal("succeeded", job.GetProperty("status").GetString());
+        Assert.Equal(["0", "1", "2"], job.GetProperty("images").Strings("index"));
+        Assert.Equal(JobEventPublisher.CompletedType, Assert.Single(harness.EventsFor(id)).Type);
+    }
+
+    [Fact]
+    public async Task A_crash_during_a_streamed_url_group_keeps_what_was_stored_and_never_regenerates()
+    {
+        await using var harness = fixture.CreateHarness();
+        var id = await SubmitAsync(harness, TestRequests.Create("3 images of a canal", maxImages: 3, configure: r => r["stream"] = true));
+        var message = await ReceiveOneAsync(harness);
+        var generationsBefore = harness.GenerationRequestCount();
+
+        using (var crash = new CancellationTokenSource())
+        {
+            harness.Hooks.ImageStored = (_, _) => crash.Cancel();
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => harness.Create<ProcessGenerationRequest>().RunAsync(message, crash.Token));
+            harness.Hooks.ImageStored = null;
+        }
+
+        await harness.Create<ProcessGenerationRequest>().RunAsync(message, CancellationToken.None);
+
+        var job = (await harness.GetJobAsync(id)).Json;
+        Assert.Equal("partially_succeeded", job.GetProperty("status").GetString());
+        Assert.Equal(["0"], job.GetProperty("images").Strings("index"));
+        Assert.Contains(GenerationRunner.ResultLostCode, job.GetProperty("failures").Strings("code"));
+        Assert.Equal(1, harness.GenerationRequestCount() - generationsBefore);
+        Assert.Equal(JobEventPublisher.CompletedType, Assert.Single(harness.EventsFor(id)).Type);
+    }
+
+    [Fact]
     public async Task Inline_images_lost_in_a_crash_become_ResultLost_failures_and_are_not_regenerated()
     {
         await using var harness = fixture.CreateHarness();

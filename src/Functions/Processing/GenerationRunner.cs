@@ -293,7 +293,15 @@ public sealed class GenerationRunner
                     }
                     else
                     {
-                        answer.Items.Add(new AnsweredImage(image.Index, image.Url!, image.Width, image.Height));
+                        var item = new AnsweredImage(image.Index, image.Url!, image.Width, image.Height);
+                        answer.Items.Add(item);
+                        if (response.IsStreaming)
+                        {
+                            // A stream delivers one URL per event, minutes apart for a group: persist this URL, then store
+                            // its image now rather than after the last event. A crash in between resumes from the record.
+                            await WriteOwnedAsync(job => job.Answer = answer, cancellationToken).ConfigureAwait(false);
+                            await StoreAnsweredImageAsync(item, FallbackContentType(Job), cancellationToken).ConfigureAwait(false);
+                        }
                     }
                 }
 
@@ -373,28 +381,32 @@ public sealed class GenerationRunner
             var fallbackContentType = FallbackContentType(Job);
             foreach (var item in Job.Answer?.Items.ToList() ?? [])
             {
-                if (Job.IsSettled(item.Index))
+                if (!Job.IsSettled(item.Index))
                 {
-                    continue;
-                }
-
-                try
-                {
-                    var download = await runner._seedream.OpenImageDownloadAsync(item.Url, cancellationToken).ConfigureAwait(false);
-                    await using (download.ConfigureAwait(false))
-                    {
-                        var stored = await runner._images.UploadAsync(Job.Id, item.Index, download, fallbackContentType, ModelName(Job),
-                            item.Width, item.Height, Job.Metadata, cancellationToken).ConfigureAwait(false);
-                        await RecordImageAsync(stored, cancellationToken).ConfigureAwait(false);
-                    }
-                }
-                catch (Exception e) when (PermanentFailure(e) is { } failure)
-                {
-                    await WriteOwnedAsync(job => AddFailure(job, item.Index, failure.ErrorCode ?? "DownloadFailed", failure.Message), cancellationToken).ConfigureAwait(false);
+                    await StoreAnsweredImageAsync(item, fallbackContentType, cancellationToken).ConfigureAwait(false);
                 }
             }
 
             await FinishOwnedAsync(error: null, cancellationToken).ConfigureAwait(false);
+        }
+
+        /// <summary>Streams one persisted result URL into its blob; a permanent download failure becomes that image's failure.</summary>
+        private async Task StoreAnsweredImageAsync(AnsweredImage item, string fallbackContentType, CancellationToken cancellationToken)
+        {
+            try
+            {
+                var download = await runner._seedream.OpenImageDownloadAsync(item.Url, cancellationToken).ConfigureAwait(false);
+                await using (download.ConfigureAwait(false))
+                {
+                    var stored = await runner._images.UploadAsync(Job.Id, item.Index, download, fallbackContentType, ModelName(Job),
+                        item.Width, item.Height, Job.Metadata, cancellationToken).ConfigureAwait(false);
+                    await RecordImageAsync(stored, cancellationToken).ConfigureAwait(false);
+                }
+            }
+            catch (Exception e) when (PermanentFailure(e) is { } failure)
+            {
+                await WriteOwnedAsync(job => AddFailure(job, item.Index, failure.ErrorCode ?? "DownloadFailed", failure.Message), cancellationToken).ConfigureAwait(false);
+            }
         }
 
         private async Task RecordImageAsync(StoredImage image, CancellationToken cancellationToken)
