@@ -12,7 +12,8 @@ public sealed class LargeImageTests(PipelineFixture fixture)
     [InlineData("b64_json")]
     public async Task Large_image_is_streamed_into_the_blob_block_by_block(string responseFormat)
     {
-        await using var harness = fixture.CreateHarness();
+        // Small blocks so that the ~20 MB test image needs several of them.
+        await using var harness = fixture.CreateHarness(new Dictionary<string, string?> { ["Pipeline:UploadBlockBytes"] = (4 * 1024 * 1024).ToString() });
         fixture.Emulator.Options.NoiseContent = true;
         try
         {

@@ -12,13 +12,6 @@ public sealed record ReadUrl(Uri Url, DateTimeOffset ExpiresOn);
 /// <summary>Image blobs <c>{id}/{index}.{png|jpeg}</c>: streamed uploads, read URLs and downloads.</summary>
 public class ImageStore
 {
-    // Chunked uploads keep memory flat: at most one block of an image is buffered at a time.
-    private static readonly Azure.Storage.StorageTransferOptions TransferOptions = new()
-    {
-        InitialTransferSize = 4 * 1024 * 1024,
-        MaximumTransferSize = 4 * 1024 * 1024,
-        MaximumConcurrency = 1,
-    };
 
     private readonly PipelineStorage _storage;
     private readonly PipelineOptions _options;
@@ -58,7 +51,13 @@ public class ImageStore
         {
             HttpHeaders = new BlobHttpHeaders { ContentType = contentType },
             Metadata = blobMetadata,
-            TransferOptions = TransferOptions,
+            // Chunked uploads keep memory flat: at most one block of an image is buffered at a time.
+            TransferOptions = new Azure.Storage.StorageTransferOptions
+            {
+                InitialTransferSize = _options.UploadBlockBytes,
+                MaximumTransferSize = _options.UploadBlockBytes,
+                MaximumConcurrency = 1,
+            },
         }, cancellationToken).ConfigureAwait(false);
         return new StoredImage(index, blobName, blob.Uri, contentType, width, height, upload.BytesRead);
     }
