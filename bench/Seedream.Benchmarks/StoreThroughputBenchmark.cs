@@ -28,7 +28,7 @@ internal static class StoreThroughputBenchmark
     public const string Command = "store-throughput";
 
     private const string BareB64 = "bare UploadAsync(BinaryData) of the decoded bytes";
-    private const string ImageStoreLabel = "4 MiB blocks, concurrency 1 (ImageStore today)";
+    private const string ImageStoreLabel = "4 MiB blocks, concurrency 1 (ImageStore before the change)";
 
     private static readonly (string Name, StorageTransferOptions Options)[] s_transferVariants =
     [
