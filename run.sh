@@ -312,11 +312,25 @@ run_smoke() {
   say "smoke run succeeded"
 }
 
+# The drop tool reaches the running stack's Azurite through the port variables. It runs from the caller's directory
+# (OLDPWD: the script moved to the repository root above), so a relative FILE means what the caller typed.
+run_drop() {
+  export AZURITE_BLOB_PORT AZURITE_QUEUE_PORT
+  cd "$OLDPWD"
+  if [[ ${RUN_NO_BUILD:-} == 1 ]]; then
+    local tool
+    tool=$ROOT/$(output_of tools/DropTool Seedream.DropTool.dll)
+    [[ -f $tool ]] || fail "RUN_NO_BUILD=1 but $tool is missing; build tools/DropTool ($RUN_CONFIGURATION) first."
+    exec dotnet "$tool" "$@"
+  fi
+  exec dotnet run --project "$ROOT/tools/DropTool" -c "$RUN_CONFIGURATION" -v quiet -- "$@"
+}
+
 # Sub-commands are functions; a new one gets an arm here and its own function above.
 case ${1:-} in
   '') run_interactive ;;
   --smoke | smoke) run_smoke ;;
-  drop) shift; AZURITE_BLOB_PORT=$AZURITE_BLOB_PORT AZURITE_QUEUE_PORT=$AZURITE_QUEUE_PORT dotnet run --project tools/DropTool -c "$RUN_CONFIGURATION" -v quiet -- "$@" ;;
+  drop) shift; run_drop "$@" ;;
   -h | --help | help) usage ;;
   *) usage >&2; fail "unknown argument '$1'." ;;
 esac

@@ -80,17 +80,59 @@ public sealed class LocalStack : IAsyncDisposable
         };
         startInfo.ArgumentList.Add("/bin/bash");
         startInfo.ArgumentList.Add(Path.Combine(RepositoryPaths.Root, "run.sh"));
+        SetScriptEnvironment(startInfo, ports, workDirectory);
+        return new LocalStack(Process.Start(startInfo)!, workDirectory, ports);
+    }
+
+    /// <summary>
+    /// <c>./run.sh drop ARGUMENTS</c> against this stack, with the stack's ports and build, from a separate working
+    /// directory (files are named by absolute path); returns once the tool has exited.
+    /// </summary>
+    public async Task<ScriptRun> DropAsync(IEnumerable<string> arguments, CancellationToken cancellationToken)
+    {
+        var startInfo = new ProcessStartInfo("/bin/bash")
+        {
+            WorkingDirectory = WorkDirectory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        startInfo.ArgumentList.Add(Path.Combine(RepositoryPaths.Root, "run.sh"));
+        startInfo.ArgumentList.Add("drop");
+        foreach (var argument in arguments)
+        {
+            startInfo.ArgumentList.Add(argument);
+        }
+
+        SetScriptEnvironment(startInfo, Ports, WorkDirectory);
+        using var drop = Process.Start(startInfo)!;
+        var standardOutput = drop.StandardOutput.ReadToEndAsync(CancellationToken.None);
+        var standardError = drop.StandardError.ReadToEndAsync(CancellationToken.None);
+        try
+        {
+            await drop.WaitForExitAsync(cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+            drop.Kill(entireProcessTree: true);
+            throw;
+        }
+
+        return new ScriptRun(drop.ExitCode, await standardOutput, await standardError);
+    }
+
+    private static void SetScriptEnvironment(ProcessStartInfo startInfo, IReadOnlyDictionary<string, int> ports, string workDirectory)
+    {
         foreach (var (name, port) in ports)
         {
             startInfo.Environment[name] = port.ToString(CultureInfo.InvariantCulture);
         }
 
-        // The test build has built every service in this configuration.
+        // The test build has built every service (and the drop tool) in this configuration.
         startInfo.Environment["RUN_NO_BUILD"] = "1";
         startInfo.Environment["RUN_CONFIGURATION"] = typeof(LocalStack).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()!.Configuration;
         startInfo.Environment["AZURITE_LOCATION"] = Path.Combine(workDirectory, "azurite");
         startInfo.Environment["RUN_LOG_DIR"] = Path.Combine(workDirectory, "logs");
-        return new LocalStack(Process.Start(startInfo)!, workDirectory, ports);
     }
 
     public Task WaitUntilReadyAsync(TimeSpan timeout) => _ready.Task.WaitAsync(timeout);
@@ -169,4 +211,10 @@ public sealed class LocalStack : IAsyncDisposable
             _ready.TrySetResult();
         }
     }
+}
+
+/// <summary>What a finished run of the script returned and printed.</summary>
+public sealed record ScriptRun(int ExitCode, string StandardOutput, string StandardError)
+{
+    public override string ToString() => $"exit {ExitCode}\n{StandardOutput}{StandardError}";
 }
