@@ -9,15 +9,15 @@ namespace Seedream.EndToEnd.Tests;
 
 /// <summary>
 /// <c>./run.sh drop</c> against a running local stack, as a newcomer uses it: an image with a prompt, the provider's
-/// text-to-image request as a JSON drop and a text file, each followed to its job's outcome in the tool's output and
-/// exit code, the status API, the marks on the dropped blob and the events at the receiver.
+/// text-to-image request as a JSON drop (CloudEvents schema) and a text file, each followed to its job's outcome in the
+/// tool's output and exit code, the status API, the marks on the dropped blob and the events at the receiver.
 /// </summary>
 public sealed partial class DropTests(ITestOutputHelper output)
 {
     private static readonly TimeSpan s_budget = TimeSpan.FromSeconds(60);
 
-    /// <summary>A drop, the blob it becomes and how the tool documents its end (exit 0, or 1 when the job failed).</summary>
-    private sealed record Drop(string BlobName, string[] Arguments, int ExitCode, string Status, string EventType, string? ErrorCode);
+    /// <summary>A drop, the blob it becomes, the event schema it is delivered in and how the tool documents its end (exit 0, or 1 when the job failed).</summary>
+    private sealed record Drop(string BlobName, string[] Arguments, string Schema, int ExitCode, string Status, string EventType, string? ErrorCode);
 
     [Fact]
     public async Task Image_json_and_unsupported_drops_end_as_their_jobs_in_tool_output_status_api_blob_marks_and_events()
@@ -41,9 +41,9 @@ public sealed partial class DropTests(ITestOutputHelper output)
 
             Drop[] drops =
             [
-                new("photo.png", [photo, "--prompt", "a watercolor version of this test card"], 0, "succeeded", "Seedream.ImageSeries.Completed", null),
-                new("text-to-image.json", [example], 0, "succeeded", "Seedream.ImageSeries.Completed", null),
-                new("notes.txt", [notes], 1, "failed", "Seedream.ImageSeries.Failed", "UnsupportedDropType"),
+                new("photo.png", [photo, "--prompt", "a watercolor version of this test card"], "Event Grid", 0, "succeeded", "Seedream.ImageSeries.Completed", null),
+                new("text-to-image.json", [example, "--cloudevents"], "CloudEvents", 0, "succeeded", "Seedream.ImageSeries.Completed", null),
+                new("notes.txt", [notes], "Event Grid", 1, "failed", "Seedream.ImageSeries.Failed", "UnsupportedDropType"),
             ];
             runs.AddRange(await Task.WhenAll(drops.Select(drop => stack.DropAsync(drop.Arguments, cancellationToken))));
 
@@ -94,6 +94,8 @@ public sealed partial class DropTests(ITestOutputHelper output)
     private static string AssertToolReportedOutcome(Drop drop, ScriptRun run)
     {
         Assert.True(run.ExitCode == drop.ExitCode, $"{drop.BlobName}: {run}");
+        Assert.Contains($"/inbox/{drop.BlobName}; BlobCreated event ", run.StandardOutput, StringComparison.Ordinal);
+        Assert.Contains($"({drop.Schema} schema)", run.StandardOutput, StringComparison.Ordinal);
         var announced = Assert.Single(AnnouncedJob().Matches(run.StandardOutput));
         var jobId = announced.Groups["id"].Value;
         Assert.StartsWith("d-", jobId, StringComparison.Ordinal);
