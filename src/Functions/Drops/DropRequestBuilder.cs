@@ -96,8 +96,8 @@ public sealed class DropRequestBuilder
 
     private async Task<DropSubmission> FromImageAsync(InboxBlob blob, InlineBudget budget, CancellationToken cancellationToken)
     {
-        var header = await _inbox.ReadStartAsync(blob, ReferenceImage.HeaderBytes, cancellationToken).ConfigureAwait(false);
-        if (ReferenceImage.Inspect(header) is not { } image)
+        var header = await _inbox.ReadStartAsync(blob, ImageHeader.HeaderBytes, cancellationToken).ConfigureAwait(false);
+        if (ImageHeader.Inspect(header) is not { } image)
         {
             return Failed(UnsupportedDropCode,
                 $"'{blob.Name}' is neither a JSON request (*.json) nor an image Seedream takes (png, jpeg, webp, bmp, tiff, gif, heic, heif).");
@@ -154,8 +154,8 @@ public sealed class DropRequestBuilder
 
         var name = blob.Name;
 
-        var header = await _inbox.ReadStartAsync(blob, ReferenceImage.HeaderBytes, cancellationToken).ConfigureAwait(false);
-        if (ReferenceImage.Inspect(header) is not { } image)
+        var header = await _inbox.ReadStartAsync(blob, ImageHeader.HeaderBytes, cancellationToken).ConfigureAwait(false);
+        if (ImageHeader.Inspect(header) is not { } image)
         {
             AddError(errors, field, $"The inbox blob '{name}' is not an image Seedream takes (png, jpeg, webp, bmp, tiff, gif, heic, heif).");
             return entry;

@@ -91,7 +91,7 @@ public class InboxStore
     }
 
     /// <summary>What Seedream gets for the blob: a short-lived read URL, or a <c>data:</c> URI (<see cref="UsesDataUris"/>).</summary>
-    public virtual async Task<string> CreateReferenceAsync(InboxBlob blob, ReferenceImage image, CancellationToken cancellationToken)
+    public virtual async Task<string> CreateReferenceAsync(InboxBlob blob, ImageHeader image, CancellationToken cancellationToken)
     {
         if (UsesDataUris)
         {
@@ -174,7 +174,7 @@ public class InboxStore
         return safe.Length <= MaxMarkValueLength ? safe : safe[..(MaxMarkValueLength - 3)] + "...";
     }
 
-    private async Task<string> ReadDataUriAsync(InboxBlob blob, ReferenceImage image, CancellationToken cancellationToken)
+    private async Task<string> ReadDataUriAsync(InboxBlob blob, ImageHeader image, CancellationToken cancellationToken)
     {
         var prefix = $"data:{image.ContentType};base64,";
         var result = new char[prefix.Length + (int)((blob.Length + 2) / 3 * 4)];

@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
 using Azure.Storage.Sas;
@@ -32,16 +31,19 @@ public class ImageStore
         IReadOnlyDictionary<string, string> metadata, CancellationToken cancellationToken)
     {
         await _storage.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
-        var header = new byte[24];
+        // The first bytes give the format and, for responses that report the size late or not at all, the pixel size
+        // (PNG IHDR, JPEG start-of-frame); they are replayed into the upload.
+        var header = new byte[StoredHeaderBytes];
         var headerLength = await content.ReadAtLeastAsync(header, header.Length, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
-        var signature = header.AsSpan(0, headerLength);
-        var contentType = SniffContentType(signature) ?? fallbackContentType;
-        if (contentType == PngContentType && headerLength >= 24)
+        var inspected = ImageHeader.Inspect(header.AsSpan(0, headerLength));
+        var contentType = inspected?.Format switch
         {
-            // The PNG IHDR chunk holds the pixel size, for responses that did not report it.
-            width ??= BinaryPrimitives.ReadInt32BigEndian(signature[16..20]);
-            height ??= BinaryPrimitives.ReadInt32BigEndian(signature[20..24]);
-        }
+            "png" => PngContentType,
+            "jpeg" => JpegContentType,
+            _ => fallbackContentType,
+        };
+        width ??= inspected?.Width;
+        height ??= inspected?.Height;
 
         var blobName = BlobName(jobId, index, contentType);
         var blob = _storage.Images.GetBlobClient(blobName);
@@ -104,10 +106,8 @@ public class ImageStore
     private const string PngContentType = "image/png";
     private const string JpegContentType = "image/jpeg";
 
-    private static string? SniffContentType(ReadOnlySpan<byte> header) =>
-        header.StartsWith((ReadOnlySpan<byte>)[0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]) ? PngContentType
-        : header.StartsWith((ReadOnlySpan<byte>)[0xFF, 0xD8, 0xFF]) ? JpegContentType
-        : null;
+    // Reaches a JPEG's start-of-frame behind the usual JFIF/EXIF segments; one small buffer per upload.
+    private const int StoredHeaderBytes = 16 * 1024;
 
     private static Dictionary<string, string> BlobMetadata(string jobId, int index, string? model, int? width, int? height, IReadOnlyDictionary<string, string> metadata)
     {

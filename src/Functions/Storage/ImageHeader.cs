@@ -3,10 +3,10 @@ using System.Text;
 
 namespace Seedream.Functions;
 
-/// <summary>A reference image's format and pixel size, read from the first bytes of the file.</summary>
+/// <summary>An image's format and pixel size, read from the first bytes of the file: inbox references and stored results alike.</summary>
 /// <param name="Format">The <c>data:image/&lt;format&gt;</c> name: png, jpeg, webp, bmp, tiff, gif, heic or heif.</param>
 /// <param name="Width">Null when the header bytes do not reveal the size.</param>
-public sealed record ReferenceImage(string Format, int? Width, int? Height)
+public sealed record ImageHeader(string Format, int? Width, int? Height)
 {
     /// <summary>Enough of a file to reach the size fields of every format, including JPEGs with a large EXIF block.</summary>
     public const int HeaderBytes = 128 * 1024;
@@ -17,7 +17,7 @@ public sealed record ReferenceImage(string Format, int? Width, int? Height)
     public string ContentType => $"image/{Format}";
 
     /// <summary>The format and size from a file's signature; null when it is no image format Seedream takes.</summary>
-    public static ReferenceImage? Inspect(ReadOnlySpan<byte> header)
+    public static ImageHeader? Inspect(ReadOnlySpan<byte> header)
     {
         if (header.StartsWith((ReadOnlySpan<byte>)[0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]))
         {
@@ -96,7 +96,7 @@ public sealed record ReferenceImage(string Format, int? Width, int? Height)
             : null;
     }
 
-    private static ReferenceImage Jpeg(ReadOnlySpan<byte> header)
+    private static ImageHeader Jpeg(ReadOnlySpan<byte> header)
     {
         var position = 2;
         while (position + 4 <= header.Length)
@@ -132,7 +132,7 @@ public sealed record ReferenceImage(string Format, int? Width, int? Height)
         return new("jpeg", null, null);
     }
 
-    private static ReferenceImage WebP(ReadOnlySpan<byte> header)
+    private static ImageHeader WebP(ReadOnlySpan<byte> header)
     {
         var chunk = header[12..16];
         if (chunk.SequenceEqual("VP8 "u8) && header.Length >= 30)
@@ -156,7 +156,7 @@ public sealed record ReferenceImage(string Format, int? Width, int? Height)
 
     private static int ReadUInt24(ReadOnlySpan<byte> bytes) => bytes[0] | (bytes[1] << 8) | (bytes[2] << 16);
 
-    private static ReferenceImage Tiff(ReadOnlySpan<byte> header)
+    private static ImageHeader Tiff(ReadOnlySpan<byte> header)
     {
         var littleEndian = header[0] == (byte)'I';
         int? width = null, height = null;
@@ -194,7 +194,7 @@ public sealed record ReferenceImage(string Format, int? Width, int? Height)
     private static ushort ReadUInt16(ReadOnlySpan<byte> bytes, int offset, bool littleEndian) =>
         littleEndian ? BinaryPrimitives.ReadUInt16LittleEndian(bytes[offset..]) : BinaryPrimitives.ReadUInt16BigEndian(bytes[offset..]);
 
-    private static ReferenceImage? Heif(ReadOnlySpan<byte> header)
+    private static ImageHeader? Heif(ReadOnlySpan<byte> header)
     {
         var brand = Encoding.ASCII.GetString(header[8..12]);
         var format = brand switch

@@ -4,7 +4,7 @@ namespace Seedream.Functions.Tests.Drops;
 
 /// <summary>Format and pixel size from file headers, and the contract's §3.2 limits for reference images.</summary>
 [Collection(PipelineCollection.Name)]
-public sealed class ReferenceImageTests(PipelineFixture fixture)
+public sealed class ImageHeaderTests(PipelineFixture fixture)
 {
     private static readonly HttpClient Http = new();
 
@@ -14,7 +14,7 @@ public sealed class ReferenceImageTests(PipelineFixture fixture)
     public async Task Real_encoded_images_report_their_format_and_size(string format, int width, int height)
     {
         var bytes = await Http.GetByteArrayAsync(fixture.Emulator.ReferenceImageUrl("sample", width, height, format));
-        Assert.Equal(new ReferenceImage(format, width, height), ReferenceImage.Inspect(bytes));
+        Assert.Equal(new ImageHeader(format, width, height), ImageHeader.Inspect(bytes));
     }
 
     public static TheoryData<string, byte[], int, int> Headers => new()
@@ -29,13 +29,13 @@ public sealed class ReferenceImageTests(PipelineFixture fixture)
     [Theory]
     [MemberData(nameof(Headers))]
     public void Headers_of_other_formats_report_their_size(string format, byte[] header, int width, int height) =>
-        Assert.Equal(new ReferenceImage(format, width, height), ReferenceImage.Inspect(header));
+        Assert.Equal(new ImageHeader(format, width, height), ImageHeader.Inspect(header));
 
     [Fact]
     public void Files_that_are_no_image_are_not_recognised()
     {
-        Assert.Null(ReferenceImage.Inspect("%PDF-1.7 not an image"u8));
-        Assert.Null(ReferenceImage.Inspect([]));
+        Assert.Null(ImageHeader.Inspect("%PDF-1.7 not an image"u8));
+        Assert.Null(ImageHeader.Inspect([]));
     }
 
     [Theory]
@@ -49,7 +49,7 @@ public sealed class ReferenceImageTests(PipelineFixture fixture)
     [InlineData("jpeg", 512, 512, 11L * 1024 * 1024, SeedreamModels.SeedEdit30ImageToImage, "at most 10 MB")]
     public void Limits_follow_the_contract_per_model(string format, int width, int height, long bytes, string model, string? problem)
     {
-        var result = new ReferenceImage(format, width, height).CheckLimits(bytes, model);
+        var result = new ImageHeader(format, width, height).CheckLimits(bytes, model);
         if (problem is null)
         {
             Assert.Null(result);
