@@ -1,8 +1,20 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using Azure.Core;
+using Azure.Core.Pipeline;
+using Azure.Storage.Blobs;
+using Azure.Storage.Blobs.Models;
+using Azure.Storage.Blobs.Specialized;
+using Azure.Storage.Queues;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 
 namespace Seedream.Functions.Tests;
 
-/// <summary>The store step reads format and pixel size from the bytes when Seedream did not report them (yet).</summary>
+/// <summary>
+/// The store step reads format and pixel size from the bytes when Seedream did not report them (yet), and streams
+/// images in blocks that each carry an MD5 the service checks.
+/// </summary>
 [Collection(PipelineCollection.Name)]
 public sealed class ImageStoreTests(PipelineFixture fixture)
 {
@@ -27,5 +39,122 @@ public sealed class ImageStoreTests(PipelineFixture fixture)
         Assert.Equal(contentType, properties.ContentType);
         Assert.Equal("320x208", properties.Metadata["seedream_size"]);
         Assert.Equal(bytes, (await blob.DownloadContentAsync()).Value.Content.ToArray());
+    }
+
+    [Fact]
+    public async Task A_streamed_image_goes_up_in_blocks_each_with_the_MD5_of_its_bytes()
+    {
+        const int blockBytes = 1024 * 1024;
+        var bytes = NoisePng(3 * blockBytes + 12345);
+        var (store, container, requests) = CreateRecordingStore(blockBytes, concurrency: 2);
+
+        var stored = await store.UploadAsync("md5-job", 0, new NonSeekableStream(bytes), "application/octet-stream", model: null,
+            width: null, height: null, new Dictionary<string, string>(), CancellationToken.None);
+
+        Assert.Equal(bytes.LongLength, stored.Bytes);
+        var blob = container.GetBlockBlobClient(stored.BlobName);
+        Assert.Equal(bytes, (await blob.DownloadContentAsync()).Value.Content.ToArray());
+        var blocks = (await blob.GetBlockListAsync(BlockListTypes.Committed)).Value.CommittedBlocks.ToList();
+        Assert.Equal(4, blocks.Count);
+        var offset = 0;
+        foreach (var block in blocks)
+        {
+            // Each Put Block carried the MD5 of exactly the bytes that block holds (Azurite rejects a wrong one).
+            Assert.True(requests.TryGetValue(block.Name, out var sentMd5), $"No Put Block was recorded for block {block.Name}.");
+            Assert.Equal(Convert.ToBase64String(MD5.HashData(bytes.AsSpan(offset, block.Size))), sentMd5);
+            offset += block.Size;
+        }
+
+        Assert.Equal(bytes.Length, offset);
+    }
+
+    [Fact]
+    public async Task An_image_within_one_block_goes_up_in_one_request_and_keeps_its_MD5()
+    {
+        var bytes = NoisePng(200 * 1024);
+        var (store, container, requests) = CreateRecordingStore(blockBytes: 1024 * 1024, concurrency: 2);
+
+        var stored = await store.UploadAsync("md5-job", 1, new NonSeekableStream(bytes), "application/octet-stream", model: null,
+            width: null, height: null, new Dictionary<string, string>(), CancellationToken.None);
+
+        Assert.Empty(requests);
+        var properties = (await container.GetBlobClient(stored.BlobName).GetPropertiesAsync()).Value;
+        Assert.Equal(MD5.HashData(bytes), properties.ContentHash);
+        Assert.Equal("image/png", properties.ContentType);
+    }
+
+    [Fact]
+    public async Task A_source_that_fails_midway_fails_the_upload_and_commits_nothing()
+    {
+        const int blockBytes = 1024 * 1024;
+        var bytes = NoisePng(4 * blockBytes);
+        var (store, container, requests) = CreateRecordingStore(blockBytes, concurrency: 2);
+
+        var failure = await Assert.ThrowsAsync<IOException>(() => store.UploadAsync("md5-job", 2,
+            new FailingStream(bytes, failAfter: (5 * blockBytes) / 2), "application/octet-stream", model: null,
+            width: null, height: null, new Dictionary<string, string>(), CancellationToken.None));
+
+        Assert.Equal("The source broke off.", failure.Message);
+        Assert.Equal(2, requests.Count);
+        Assert.False(await container.GetBlobClient(ImageStore.BlobName("md5-job", 2, "image/png")).ExistsAsync());
+    }
+
+    /// <summary>An ImageStore on its own container whose client records the Content-MD5 of every Put Block by block id.</summary>
+    private (ImageStore Store, BlobContainerClient Container, ConcurrentDictionary<string, string?> PutBlockMd5) CreateRecordingStore(int blockBytes, int concurrency)
+    {
+        var requests = new ConcurrentDictionary<string, string?>();
+        var clientOptions = new BlobClientOptions();
+        clientOptions.AddPolicy(new PutBlockRecorder(requests), HttpPipelinePosition.PerRetry);
+        var storage = new PipelineStorage(
+            new BlobServiceClient(fixture.Azurite.ConnectionString, clientOptions),
+            new QueueServiceClient(fixture.Azurite.ConnectionString),
+            Options.Create(new PipelineStorageOptions { ImagesContainer = $"md5-{Guid.NewGuid():n}" }));
+        var store = new ImageStore(storage, Options.Create(new PipelineOptions { UploadBlockBytes = blockBytes, UploadConcurrency = concurrency }), TimeProvider.System);
+        return (store, storage.Images, requests);
+    }
+
+    /// <summary>A PNG signature followed by noise: a format the store recognises, content nothing compresses.</summary>
+    private static byte[] NoisePng(int length)
+    {
+        var bytes = new byte[length];
+        new Random(length).NextBytes(bytes);
+        byte[] signature = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A];
+        signature.CopyTo(bytes, 0);
+        return bytes;
+    }
+
+    private sealed class PutBlockRecorder(ConcurrentDictionary<string, string?> requests) : HttpPipelineSynchronousPolicy
+    {
+        public override void OnSendingRequest(HttpMessage message)
+        {
+            var query = System.Web.HttpUtility.ParseQueryString(message.Request.Uri.Query);
+            if (query["comp"] == "block" && query["blockid"] is { } blockId)
+            {
+                requests[blockId] = message.Request.Headers.TryGetValue("Content-MD5", out var md5) ? md5 : null;
+            }
+        }
+    }
+
+    /// <summary>A source that throws once <c>failAfter</c> bytes were read, like a response that breaks off.</summary>
+    private sealed class FailingStream(byte[] bytes, int failAfter) : MemoryStream(bytes, writable: false)
+    {
+        public override bool CanSeek => false;
+
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            var remaining = failAfter - (int)Position;
+            if (remaining <= 0)
+            {
+                throw new IOException("The source broke off.");
+            }
+
+            return base.ReadAsync(buffer[..Math.Min(buffer.Length, remaining)], cancellationToken);
+        }
+    }
+
+    /// <summary>A source of unknown length, like a decoding or downloading stream.</summary>
+    private sealed class NonSeekableStream(byte[] bytes) : MemoryStream(bytes, writable: false)
+    {
+        public override bool CanSeek => false;
     }
 }

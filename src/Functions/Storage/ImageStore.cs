@@ -1,5 +1,6 @@
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
+using Azure.Storage.Blobs.Specialized;
 using Azure.Storage.Sas;
 using Microsoft.Extensions.Options;
 
@@ -16,6 +17,7 @@ public class ImageStore
     private readonly PipelineOptions _options;
     private readonly TimeProvider _time;
     private readonly SemaphoreSlim _delegationKeyLock = new(1, 1);
+    private readonly System.Buffers.ArrayPool<byte> _blockPool;
     private UserDelegationKey? _delegationKey;
 
     public ImageStore(PipelineStorage storage, IOptions<PipelineOptions> options, TimeProvider time)
@@ -23,6 +25,8 @@ public class ImageStore
         _storage = storage;
         _options = options.Value;
         _time = time;
+        // Enough blocks for a few uploads at once; more concurrent uploads rent beyond it and leave the extra to the GC.
+        _blockPool = StreamingBlobUploader.CreateBufferPool(_options.UploadBlockBytes, retainedBlocks: 4 * (_options.UploadConcurrency + 1));
     }
 
     /// <summary>Streams <paramref name="content"/> into the job's blob for <paramref name="index"/>; the format comes from the bytes' signature.</summary>
@@ -46,21 +50,12 @@ public class ImageStore
         height ??= inspected?.Height;
 
         var blobName = BlobName(jobId, index, contentType);
-        var blob = _storage.Images.GetBlobClient(blobName);
+        var blob = _storage.Images.GetBlockBlobClient(blobName);
         var blobMetadata = BlobMetadata(jobId, index, model, width, height, metadata);
         await using var upload = new PrefixedCountingStream(header.AsMemory(0, headerLength), content);
-        await blob.UploadAsync(upload, new BlobUploadOptions
-        {
-            HttpHeaders = new BlobHttpHeaders { ContentType = contentType },
-            Metadata = blobMetadata,
-            // Chunked uploads keep memory flat: at most one block of an image is buffered at a time.
-            TransferOptions = new Azure.Storage.StorageTransferOptions
-            {
-                InitialTransferSize = _options.UploadBlockBytes,
-                MaximumTransferSize = _options.UploadBlockBytes,
-                MaximumConcurrency = 1,
-            },
-        }, cancellationToken).ConfigureAwait(false);
+        // Blocks keep memory flat: at most UploadConcurrency + 1 blocks of an image are buffered, never the image.
+        await StreamingBlobUploader.UploadAsync(blob, upload, _blockPool, _options.UploadBlockBytes, _options.UploadConcurrency,
+            new BlobHttpHeaders { ContentType = contentType }, blobMetadata, cancellationToken).ConfigureAwait(false);
         return new StoredImage(index, blobName, blob.Uri, contentType, width, height, upload.BytesRead);
     }
 
