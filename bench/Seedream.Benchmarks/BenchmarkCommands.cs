@@ -5,8 +5,8 @@ internal static class BenchmarkCommands
 {
     private const string Usage = """
         usage: Seedream.Benchmarks <command> [--name value ...]
-          store-memory      [--images 1,5,15] [--sizes 4K] [--runs 3] [--sink file|blob|blob-16mib] [--model id] [--format png] [--report docs/benchmarks.md]
-          store-throughput  [--images 4] [--size 4K] [--runs 3] [--model id] [--format png] [--report docs/benchmarks.md]
+          store-memory      [--images 1,5,15] [--sizes 4K] [--runs 3] [--sink file|blob] [--model id] [--format png] [--report docs/benchmarks.md]
+          store-throughput  [--images 4] [--size 4K] [--runs 3] [--modes url,b64_json] [--model id] [--format png] [--report docs/benchmarks.md]
           accept-latency    [--requests 1000] [--runs 3] [--report docs/benchmarks.md]
           first-image       [--images 4] [--delay-seconds 3] [--size 2K] [--model id] [--response-format b64_json|url] [--runs 3] [--report docs/benchmarks.md]
           soak              [--jobs 1000] [--fault-percent 5] [--submitters 4] [--timeout-minutes 20] [--report docs/benchmarks.md]
@@ -39,7 +39,8 @@ internal static class BenchmarkCommands
                     arguments.Text("size", "4K"),
                     arguments.Integer("runs", 3),
                     arguments.Text("model", SeedreamModels.Seedream50Lite),
-                    arguments.Text("format", "png"));
+                    arguments.Text("format", "png"),
+                    arguments.List("modes", "url,b64_json"));
                 var passes = await StoreThroughputBenchmark.RunAsync(throughputOptions, output, cancellationToken).ConfigureAwait(false);
                 return await ReportAsync(arguments, StoreThroughputBenchmark.Command, StoreThroughputBenchmark.Markdown(throughputOptions, passes, args), output, cancellationToken).ConfigureAwait(false);
             case AcceptLatencyBenchmark.Command:

@@ -29,6 +29,8 @@ internal sealed class EmulatorProcess : IAsyncDisposable
 
     public Uri GatewayBaseUrl => new(BaseAddress, "v1");
 
+    public int ProcessId => _process.Id;
+
     /// <summary>Starts an emulator with noise content (realistic sizes) unless <paramref name="settings"/> (<c>Emulator__*</c> names without the prefix) say otherwise.</summary>
     public static async Task<EmulatorProcess> StartAsync(IReadOnlyDictionary<string, string>? settings, CancellationToken cancellationToken)
     {

@@ -20,9 +20,8 @@ internal abstract class ImageSink : IAsyncDisposable
     public static ImageSink Create(string kind, string? storageConnectionString, string runId) => kind switch
     {
         "file" => new FileImageSink(),
-        "blob" => new BlobImageSink(storageConnectionString ?? throw new ArgumentException("The blob sink needs --storage."), runId, tunedBlockBytes: null),
-        "blob-16mib" => new BlobImageSink(storageConnectionString ?? throw new ArgumentException("The blob sink needs --storage."), runId, tunedBlockBytes: 16 * 1024 * 1024),
-        _ => throw new ArgumentException($"Unknown sink '{kind}' (file, blob, blob-16mib)."),
+        "blob" => new BlobImageSink(storageConnectionString ?? throw new ArgumentException("The blob sink needs --storage."), runId),
+        _ => throw new ArgumentException($"Unknown sink '{kind}' (file, blob)."),
     };
 }
 
@@ -57,8 +56,6 @@ internal sealed class FileImageSink : ImageSink
 /// <summary>
 /// Azurite blobs: our path through the pipeline's store step (<see cref="ImageStore"/>), the SDK path through
 /// <see cref="BlobClient.UploadAsync(BinaryData, bool, CancellationToken)"/> with the SDK's default transfer options.
-/// With <c>tunedBlockBytes</c>, our path instead streams into the blob with those block sizes at concurrency 1: what the
-/// store step would do with other transfer options (it fixes its own), to check their memory cost before proposing them.
 /// </summary>
 internal sealed class BlobImageSink : ImageSink
 {
@@ -67,12 +64,9 @@ internal sealed class BlobImageSink : ImageSink
     private readonly string _jobId;
     private readonly ImageStore _store;
     private readonly BlobContainerClient _container;
-    private readonly long? _tunedBlockBytes;
-
-    public BlobImageSink(string connectionString, string jobId, long? tunedBlockBytes)
+    public BlobImageSink(string connectionString, string jobId)
     {
         _jobId = jobId;
-        _tunedBlockBytes = tunedBlockBytes;
         var storage = new PipelineStorage(
             new BlobServiceClient(connectionString),
             new QueueServiceClient(connectionString),
@@ -83,18 +77,6 @@ internal sealed class BlobImageSink : ImageSink
 
     public override async Task<long> StoreStreamAsync(int index, Stream content, string contentType, CancellationToken cancellationToken)
     {
-        if (_tunedBlockBytes is long blockBytes)
-        {
-            await _container.CreateIfNotExistsAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
-            await using var counted = new CountingStream(content);
-            await _container.GetBlobClient($"{_jobId}/{index}.png").UploadAsync(counted, new BlobUploadOptions
-            {
-                HttpHeaders = new BlobHttpHeaders { ContentType = contentType },
-                TransferOptions = new StorageTransferOptions { InitialTransferSize = blockBytes, MaximumTransferSize = blockBytes, MaximumConcurrency = 1 },
-            }, cancellationToken).ConfigureAwait(false);
-            return counted.BytesRead;
-        }
-
         var stored = await _store.UploadAsync(_jobId, index, content, contentType, model: null, width: null, height: null,
             new Dictionary<string, string>(), cancellationToken).ConfigureAwait(false);
         return stored.Bytes;

@@ -1,6 +1,7 @@
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
+using Seedream.Functions;
 using Seedream.Testing;
 
 namespace Seedream.Benchmarks;
@@ -73,8 +74,7 @@ internal static class StoreMemoryBenchmark
     {
         var sink = options.Sink switch
         {
-            "blob" => "Azurite blobs: ours through the pipeline's store step (`ImageStore.UploadAsync`, src/Functions), the SDK path through `BlobClient.UploadAsync(BinaryData)` with default transfer options",
-            "blob-16mib" => "Azurite blobs: ours streamed with `BlobClient.UploadAsync(stream)` in 16 MiB blocks at concurrency 1 (the store step's upload with the transfer options proposed in 6.2), the SDK path through `BlobClient.UploadAsync(BinaryData)` with default transfer options",
+            "blob" => $"Azurite blobs: ours through the pipeline's store step (`ImageStore.UploadAsync`, src/Functions, {StoreSettings()}), the SDK path through `BlobClient.UploadAsync(BinaryData)` with default transfer options",
             _ => "a `FileStream` per image in a temporary directory (both paths)",
         };
         var text = new StringBuilder();
@@ -159,5 +159,11 @@ internal static class StoreMemoryBenchmark
         }
 
         return total;
+    }
+
+    private static string StoreSettings()
+    {
+        var defaults = new PipelineOptions();
+        return $"{defaults.UploadBlockBytes / (1024 * 1024)} MiB blocks, {defaults.UploadConcurrency} in flight, MD5 per request";
     }
 }

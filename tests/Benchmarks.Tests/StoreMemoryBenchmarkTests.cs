@@ -6,7 +6,6 @@ public sealed class StoreMemoryBenchmarkTests
     [Theory]
     [InlineData("file")]
     [InlineData("blob")]
-    [InlineData("blob-16mib")]
     public async Task Both_paths_store_every_image_of_the_series_and_report_memory(string sink)
     {
         var options = new StoreMemoryOptions([1, 2], ["1K"], Runs: 1, sink, StoreRequests.WarmUpModel, Format: null);

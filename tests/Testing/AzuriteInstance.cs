@@ -68,6 +68,9 @@ public sealed class AzuriteInstance : IAsyncDisposable
     public Uri TableEndpoint { get; }
     public string ConnectionString { get; }
 
+    /// <summary>The process Azurite runs under (a small watchdog shell; Node.js is its child).</summary>
+    public int ProcessId => _process.Id;
+
     /// <summary>What Azurite printed so far (errors only, it runs with --silent).</summary>
     public string Output
     {
