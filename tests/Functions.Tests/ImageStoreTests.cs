@@ -83,6 +83,32 @@ public sealed class ImageStoreTests(PipelineFixture fixture)
         Assert.Equal("image/png", properties.ContentType);
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    public async Task Blocks_are_sent_while_the_next_is_read_never_more_than_the_concurrency_at_once(int concurrency)
+    {
+        const int blockBytes = 1024 * 1024;
+        var bytes = NoisePng(6 * blockBytes + 1);
+        var inFlight = new InFlightCounter();
+        var clientOptions = new BlobClientOptions();
+        clientOptions.AddPolicy(inFlight, HttpPipelinePosition.PerRetry);
+        var storage = new PipelineStorage(
+            new BlobServiceClient(fixture.Azurite.ConnectionString, clientOptions),
+            new QueueServiceClient(fixture.Azurite.ConnectionString),
+            Options.Create(new PipelineStorageOptions { ImagesContainer = $"md5-{Guid.NewGuid():n}" }));
+        var store = new ImageStore(storage, Options.Create(new PipelineOptions { UploadBlockBytes = blockBytes, UploadConcurrency = concurrency }), TimeProvider.System);
+
+        var stored = await store.UploadAsync("overlap-job", 0, new NonSeekableStream(bytes), "application/octet-stream", model: null,
+            width: null, height: null, new Dictionary<string, string>(), CancellationToken.None);
+
+        Assert.Equal(bytes, (await storage.Images.GetBlobClient(stored.BlobName).DownloadContentAsync()).Value.Content.ToArray());
+        Assert.Equal(7, inFlight.PutBlocks);
+        // Every Put Block is held for a while, so the blocks read meanwhile pile up to the bound, and no further.
+        Assert.Equal(concurrency, inFlight.Max);
+    }
+
     [Fact]
     public async Task A_source_that_fails_midway_fails_the_upload_and_commits_nothing()
     {
@@ -131,6 +157,47 @@ public sealed class ImageStoreTests(PipelineFixture fixture)
             if (query["comp"] == "block" && query["blockid"] is { } blockId)
             {
                 requests[blockId] = message.Request.Headers.TryGetValue("Content-MD5", out var md5) ? md5 : null;
+            }
+        }
+    }
+
+    /// <summary>Holds every Put Block for 150 ms and records how many were in flight at once.</summary>
+    private sealed class InFlightCounter : HttpPipelinePolicy
+    {
+        private int _current;
+        private int _max;
+        private int _putBlocks;
+
+        public int Max => Volatile.Read(ref _max);
+
+        public int PutBlocks => Volatile.Read(ref _putBlocks);
+
+        public override void Process(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline) =>
+            throw new NotSupportedException("The store uploads asynchronously.");
+
+        public override async ValueTask ProcessAsync(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline)
+        {
+            if (!message.Request.Uri.Query.Contains("comp=block&", StringComparison.Ordinal))
+            {
+                await ProcessNextAsync(message, pipeline);
+                return;
+            }
+
+            Interlocked.Increment(ref _putBlocks);
+            var current = Interlocked.Increment(ref _current);
+            for (var max = Volatile.Read(ref _max); current > max; max = Volatile.Read(ref _max))
+            {
+                Interlocked.CompareExchange(ref _max, current, max);
+            }
+
+            try
+            {
+                await Task.Delay(150);
+                await ProcessNextAsync(message, pipeline);
+            }
+            finally
+            {
+                Interlocked.Decrement(ref _current);
             }
         }
     }
