@@ -40,7 +40,9 @@ public sealed class StreamingTests
     [Fact]
     public async Task Headers_arrive_only_after_the_first_image_and_events_follow_the_generation()
     {
-        var delay = TimeSpan.FromMilliseconds(200);
+        // Long enough that a test host stalled for a few hundred ms (cold JIT, a loaded CI machine) still reads the first
+        // event well before the second image is due.
+        var delay = TimeSpan.FromMilliseconds(750);
         await using var server = await SeedreamEmulatorServer.StartAsync(options => options.ImageDelay = delay);
         using var http = EmulatorTestHost.CreateClient(server);
         var stopwatch = Stopwatch.StartNew();
