@@ -92,18 +92,12 @@ public sealed class ImageStoreTests(PipelineFixture fixture)
         const int blockBytes = 1024 * 1024;
         var bytes = NoisePng(6 * blockBytes + 1);
         var inFlight = new InFlightCounter();
-        var clientOptions = new BlobClientOptions();
-        clientOptions.AddPolicy(inFlight, HttpPipelinePosition.PerRetry);
-        var storage = new PipelineStorage(
-            new BlobServiceClient(fixture.Azurite.ConnectionString, clientOptions),
-            new QueueServiceClient(fixture.Azurite.ConnectionString),
-            Options.Create(new PipelineStorageOptions { ImagesContainer = $"md5-{Guid.NewGuid():n}" }));
-        var store = new ImageStore(storage, Options.Create(new PipelineOptions { UploadBlockBytes = blockBytes, UploadConcurrency = concurrency }), TimeProvider.System);
+        var (store, container) = CreateStore(blockBytes, concurrency, inFlight);
 
         var stored = await store.UploadAsync("overlap-job", 0, new NonSeekableStream(bytes), "application/octet-stream", model: null,
             width: null, height: null, new Dictionary<string, string>(), CancellationToken.None);
 
-        Assert.Equal(bytes, (await storage.Images.GetBlobClient(stored.BlobName).DownloadContentAsync()).Value.Content.ToArray());
+        Assert.Equal(bytes, (await container.GetBlobClient(stored.BlobName).DownloadContentAsync()).Value.Content.ToArray());
         Assert.Equal(7, inFlight.PutBlocks);
         // Every Put Block is held for a while, so the blocks read meanwhile pile up to the bound, and no further.
         Assert.Equal(concurrency, inFlight.Max);
@@ -129,14 +123,21 @@ public sealed class ImageStoreTests(PipelineFixture fixture)
     private (ImageStore Store, BlobContainerClient Container, ConcurrentDictionary<string, string?> PutBlockMd5) CreateRecordingStore(int blockBytes, int concurrency)
     {
         var requests = new ConcurrentDictionary<string, string?>();
+        var (store, container) = CreateStore(blockBytes, concurrency, new PutBlockRecorder(requests));
+        return (store, container, requests);
+    }
+
+    /// <summary>An ImageStore on its own container whose blob client runs <paramref name="policy"/> on every request.</summary>
+    private (ImageStore Store, BlobContainerClient Container) CreateStore(int blockBytes, int concurrency, HttpPipelinePolicy policy)
+    {
         var clientOptions = new BlobClientOptions();
-        clientOptions.AddPolicy(new PutBlockRecorder(requests), HttpPipelinePosition.PerRetry);
+        clientOptions.AddPolicy(policy, HttpPipelinePosition.PerRetry);
         var storage = new PipelineStorage(
             new BlobServiceClient(fixture.Azurite.ConnectionString, clientOptions),
             new QueueServiceClient(fixture.Azurite.ConnectionString),
-            Options.Create(new PipelineStorageOptions { ImagesContainer = $"md5-{Guid.NewGuid():n}" }));
+            Options.Create(new PipelineStorageOptions { ImagesContainer = $"upload-{Guid.NewGuid():n}" }));
         var store = new ImageStore(storage, Options.Create(new PipelineOptions { UploadBlockBytes = blockBytes, UploadConcurrency = concurrency }), TimeProvider.System);
-        return (store, storage.Images, requests);
+        return (store, storage.Images);
     }
 
     /// <summary>A PNG signature followed by noise: a format the store recognises, content nothing compresses.</summary>
