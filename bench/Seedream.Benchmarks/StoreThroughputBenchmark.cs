@@ -136,7 +136,7 @@ internal static class StoreThroughputBenchmark
             long bytes = 0;
             for (var i = 0; i < decoded.Count; i++)
             {
-                bytes += await StreamingBlobUploader.UploadAsync(targets.Bare.GetBlockBlobClient($"{prefix}/{i}.png"), new CountingStream(decoded[i].ToStream()),
+                bytes += await StreamingBlobUploader.UploadAsync(targets.Bare.GetBlockBlobClient($"{prefix}/{i}.png"), decoded[i].ToStream(),
                     controlPool, storeDefaults.UploadBlockBytes, storeDefaults.UploadConcurrency, new BlobHttpHeaders { ContentType = "image/png" }, new Dictionary<string, string>(), ct).ConfigureAwait(false);
             }
 

@@ -52,11 +52,11 @@ public class ImageStore
         var blobName = BlobName(jobId, index, contentType);
         var blob = _storage.Images.GetBlockBlobClient(blobName);
         var blobMetadata = BlobMetadata(jobId, index, model, width, height, metadata);
-        await using var upload = new PrefixedCountingStream(header.AsMemory(0, headerLength), content);
+        await using var upload = new PrefixedStream(header.AsMemory(0, headerLength), content);
         // Blocks keep memory flat: at most UploadConcurrency + 1 blocks of an image are buffered, never the image.
-        await StreamingBlobUploader.UploadAsync(blob, upload, _blockPool, _options.UploadBlockBytes, _options.UploadConcurrency,
+        var bytes = await StreamingBlobUploader.UploadAsync(blob, upload, _blockPool, _options.UploadBlockBytes, _options.UploadConcurrency,
             new BlobHttpHeaders { ContentType = contentType }, blobMetadata, cancellationToken).ConfigureAwait(false);
-        return new StoredImage(index, blobName, blob.Uri, contentType, width, height, upload.BytesRead);
+        return new StoredImage(index, blobName, blob.Uri, contentType, width, height, bytes);
     }
 
     /// <summary>A read-only URL for a stored image, valid for <see cref="PipelineOptions.ReadUrlLifetime"/>.</summary>
@@ -149,12 +149,10 @@ public class ImageStore
         }
     }
 
-    /// <summary>Replays the already-read header bytes, then the rest of the source, counting what passes through.</summary>
-    private sealed class PrefixedCountingStream(ReadOnlyMemory<byte> prefix, Stream source) : Stream
+    /// <summary>Replays the already-read header bytes, then the rest of the source.</summary>
+    private sealed class PrefixedStream(ReadOnlyMemory<byte> prefix, Stream source) : Stream
     {
         private ReadOnlyMemory<byte> _prefix = prefix;
-
-        public long BytesRead { get; private set; }
 
         public override bool CanRead => true;
 
@@ -164,35 +162,23 @@ public class ImageStore
 
         public override long Length => throw new NotSupportedException();
 
-        public override long Position { get => BytesRead; set => throw new NotSupportedException(); }
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
 
         public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
         public override int Read(Span<byte> buffer)
         {
             var read = TakePrefix(buffer);
-            if (read == 0)
-            {
-                read = source.Read(buffer);
-            }
-
-            BytesRead += read;
-            return read;
+            return read > 0 ? read : source.Read(buffer);
         }
 
         public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
             ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
-        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
         {
             var read = TakePrefix(buffer.Span);
-            if (read == 0)
-            {
-                read = await source.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
-            }
-
-            BytesRead += read;
-            return read;
+            return read > 0 ? ValueTask.FromResult(read) : source.ReadAsync(buffer, cancellationToken);
         }
 
         public override void Flush()
