@@ -42,12 +42,7 @@ public sealed class GenerationScenarioTests(PipelineFixture fixture)
         var message = await ReceiveOneAsync(harness);
         var generationsBefore = harness.GenerationRequestCount();
 
-        using (var crash = new CancellationTokenSource())
-        {
-            harness.Hooks.ImageStored = (_, _) => crash.Cancel();
-            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => harness.Create<ProcessGenerationRequest>().RunAsync(message, crash.Token));
-            harness.Hooks.ImageStored = null;
-        }
+        await CrashOnFirstStoredImageAsync(harness, message);
 
         var afterCrash = (await harness.GetJobAsync(id)).Json;
         Assert.Equal("running", afterCrash.GetProperty("status").GetString());
@@ -100,12 +95,7 @@ public sealed class GenerationScenarioTests(PipelineFixture fixture)
         var message = await ReceiveOneAsync(harness);
         var generationsBefore = harness.GenerationRequestCount();
 
-        using (var crash = new CancellationTokenSource())
-        {
-            harness.Hooks.ImageStored = (_, _) => crash.Cancel();
-            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => harness.Create<ProcessGenerationRequest>().RunAsync(message, crash.Token));
-            harness.Hooks.ImageStored = null;
-        }
+        await CrashOnFirstStoredImageAsync(harness, message);
 
         await harness.Create<ProcessGenerationRequest>().RunAsync(message, CancellationToken.None);
 
@@ -132,12 +122,7 @@ public sealed class GenerationScenarioTests(PipelineFixture fixture)
         var message = await ReceiveOneAsync(harness);
         var generationsBefore = harness.GenerationRequestCount();
 
-        using (var crash = new CancellationTokenSource())
-        {
-            harness.Hooks.ImageStored = (_, _) => crash.Cancel();
-            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => harness.Create<ProcessGenerationRequest>().RunAsync(message, crash.Token));
-            harness.Hooks.ImageStored = null;
-        }
+        await CrashOnFirstStoredImageAsync(harness, message);
 
         await harness.Create<ProcessGenerationRequest>().RunAsync(message, CancellationToken.None);
 
@@ -291,6 +276,21 @@ public sealed class GenerationScenarioTests(PipelineFixture fixture)
         var accepted = await harness.SubmitAsync(request);
         Assert.Equal(202, accepted.Status);
         return accepted.Json.GetProperty("id").GetString()!;
+    }
+
+    /// <summary>Runs the job and stops the worker as if it crashed the moment its first image is stored.</summary>
+    private static async Task CrashOnFirstStoredImageAsync(PipelineHarness harness, string message)
+    {
+        using var crash = new CancellationTokenSource();
+        harness.Hooks.ImageStored = (_, _) => crash.Cancel();
+        try
+        {
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => harness.Create<ProcessGenerationRequest>().RunAsync(message, crash.Token));
+        }
+        finally
+        {
+            harness.Hooks.ImageStored = null;
+        }
     }
 
     private static async Task<string> ReceiveOneAsync(PipelineHarness harness)
