@@ -20,6 +20,10 @@ public class SeedreamClient
     private readonly ILogger _logger = NullLogger.Instance;
     private readonly TimeProvider _timeProvider = TimeProvider.System;
 
+    /// <summary>A model list is a small document: a gateway that takes longer is not answering.</summary>
+    private static readonly TimeSpan ModelListTimeout = TimeSpan.FromSeconds(60);
+    private const int MaxModelListBytes = 8 * 1024 * 1024;
+
     /// <summary>For mocking frameworks.</summary>
     protected SeedreamClient()
     {
@@ -136,6 +140,55 @@ public class SeedreamClient
     }
 
     /// <summary>
+    /// Lists the models the provider offers to this key: <c>GET {base}/models</c> on the first base URL (OpenAI-compatible
+    /// gateways: <c>/v1/models</c>; Ark: <c>/api/v3/models</c>). The provider's documentation advises checking model ids
+    /// this way before production calls. Free of charge, so 429 and connection failures are retried like any request.
+    /// </summary>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The models in the provider's order.</returns>
+    /// <exception cref="SeedreamException">The provider answered with an error, or the list is not the expected shape.</exception>
+    public virtual async Task<IReadOnlyList<SeedreamModelInfo>> GetModelsAsync(CancellationToken cancellationToken = default)
+    {
+        using var message = new HttpRequestMessage(HttpMethod.Get, SeedreamEndpoints.Models(_options.BaseUrls[0]));
+        message.Headers.Authorization = new AuthenticationHeaderValue("Bearer", _options.ApiKey);
+        message.Headers.Accept.ParseAdd("application/json");
+        message.Headers.TryAddWithoutValidation(ClientRequestId.HeaderName, ClientRequestId.Create(_timeProvider));
+
+        using var lifetime = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var timeout = _options.RequestTimeout < ModelListTimeout ? _options.RequestTimeout : ModelListTimeout;
+        lifetime.CancelAfter(timeout);
+        try
+        {
+            HttpResponseMessage response;
+            try
+            {
+                response = await _apiClient.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, lifetime.Token).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is HttpRequestException || (FailureClassifier.IsPreSend(ex) && !lifetime.IsCancellationRequested))
+            {
+                throw new SeedreamException($"Listing the models at {message.RequestUri?.GetLeftPart(UriPartial.Path)} failed: {ex.Message}",
+                    errorCode: SeedreamException.NetworkErrorCode, isTransient: true, innerException: ex);
+            }
+
+            using (response)
+            {
+                if (!response.IsSuccessStatusCode)
+                {
+                    throw await SeedreamErrorParser.ReadAsync(response, _options.ApiKey, mayHaveReachedServer: true, "Listing the Seedream models", lifetime.Token).ConfigureAwait(false);
+                }
+
+                var body = await ReadBoundedAsync(response, MaxModelListBytes, lifetime.Token).ConfigureAwait(false);
+                return ModelListParser.Parse(body.Span);
+            }
+        }
+        catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new SeedreamException($"Listing the Seedream models timed out after {timeout}.",
+                errorCode: SeedreamException.TimeoutCode, isTransient: true, innerException: ex);
+        }
+    }
+
+    /// <summary>
     /// Downloads a result URL through the guards: https only (unless allowed), no internal addresses (checked on the
     /// URL, on every resolved address when connecting, and on every redirect), the byte cap and the PNG/JPEG
     /// signature. Transient failures are retried. The returned stream must be disposed.
@@ -248,6 +301,26 @@ public class SeedreamClient
         }
 
         return DownloadGuard.Blocked(exception.Message);
+    }
+
+    private static async Task<ReadOnlyMemory<byte>> ReadBoundedAsync(HttpResponseMessage response, int maxBytes, CancellationToken cancellationToken)
+    {
+        await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+        var buffer = new MemoryStream();
+        var chunk = new byte[16 * 1024];
+        int read;
+        while ((read = await stream.ReadAsync(chunk, cancellationToken).ConfigureAwait(false)) > 0)
+        {
+            if (buffer.Length + read > maxBytes)
+            {
+                throw new SeedreamException($"The Seedream model list is larger than {maxBytes} bytes; it was not read.",
+                    errorCode: SeedreamException.InvalidResponseCode, isTransient: false);
+            }
+
+            buffer.Write(chunk, 0, read);
+        }
+
+        return buffer.GetBuffer().AsMemory(0, (int)buffer.Length);
     }
 
     private static bool IsRedirect(HttpStatusCode status) => (int)status is 301 or 302 or 303 or 307 or 308;

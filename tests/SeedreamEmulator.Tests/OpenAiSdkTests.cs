@@ -3,6 +3,7 @@ using System.ClientModel.Primitives;
 using System.Text.Json;
 using OpenAI;
 using OpenAI.Images;
+using OpenAI.Models;
 using SkiaSharp;
 
 namespace SeedreamEmulator.Tests;
@@ -71,5 +72,20 @@ public sealed class OpenAiSdkTests(EmulatorTestHost host) : IClassFixture<Emulat
 
         Assert.Equal(503, exception.Status);
         Assert.Contains("model_not_found", exception.Message);
+    }
+
+    [Theory]
+    [InlineData("v1")]
+    [InlineData("api/v3")]
+    public async Task Sdk_lists_the_models_on_both_routes(string route)
+    {
+        var client = new OpenAIModelClient(new ApiKeyCredential(host.Server.ApiKey), new OpenAIClientOptions { Endpoint = new Uri(host.Server.BaseAddress, route) });
+
+        var models = (await client.GetModelsAsync()).Value;
+
+        var lite = Assert.Single(models, model => model.Id == Model);
+        Assert.Equal(new DateTimeOffset(2026, 1, 28, 0, 0, 0, TimeSpan.Zero), lite.CreatedAt);
+        Assert.Equal("volcengine", lite.OwnedBy);
+        Assert.Equal(route == "v1", models.Any(model => model.Id == "bytedance/seedream-4.0"));
     }
 }

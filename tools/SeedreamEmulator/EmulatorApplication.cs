@@ -40,6 +40,7 @@ public static class EmulatorApplication
         builder.Services.AddSingleton<ResultStore>();
         builder.Services.AddSingleton<GenerationRequestValidator>();
         builder.Services.AddSingleton<GenerationEndpoint>();
+        builder.Services.AddSingleton<ModelsEndpoint>();
         builder.Services.AddSingleton(services => new ReferenceImageChecker(
             services.GetRequiredService<EmulatorOptions>(),
             new HttpClient(new SocketsHttpHandler { UseProxy = false, ConnectTimeout = TimeSpan.FromSeconds(10) }) { Timeout = TimeSpan.FromSeconds(60) }));
@@ -57,6 +58,8 @@ public static class EmulatorApplication
     {
         app.MapPost("/api/v3/images/generations", (HttpContext context, GenerationEndpoint endpoint) => endpoint.HandleAsync(context, gatewayRoute: false));
         app.MapPost("/v1/images/generations", (HttpContext context, GenerationEndpoint endpoint) => endpoint.HandleAsync(context, gatewayRoute: true));
+        app.MapGet("/api/v3/models", (HttpContext context, ModelsEndpoint endpoint) => endpoint.Handle(context, gatewayRoute: false));
+        app.MapGet("/v1/models", (HttpContext context, ModelsEndpoint endpoint) => endpoint.Handle(context, gatewayRoute: true));
     }
 
     private static void MapResults(WebApplication app) =>

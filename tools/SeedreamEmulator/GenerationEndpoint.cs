@@ -375,18 +375,7 @@ internal sealed class GenerationEndpoint(
         await writer.FlushAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    private bool IsAuthorized(HttpRequest request)
-    {
-        var header = request.Headers.Authorization.ToString();
-        const string Scheme = "Bearer ";
-        if (!header.StartsWith(Scheme, StringComparison.OrdinalIgnoreCase))
-        {
-            return false;
-        }
-
-        var presented = Encoding.UTF8.GetBytes(header[Scheme.Length..].Trim());
-        return CryptographicOperations.FixedTimeEquals(presented, Encoding.UTF8.GetBytes(options.ApiKey));
-    }
+    private bool IsAuthorized(HttpRequest request) => ApiKeyCheck.IsAuthorized(request, options.ApiKey);
 
     /// <summary>Header fault first, then a fault marker in the prompt; the queue is consulted after authentication.</summary>
     private static FaultSpec? ResolveFault(HttpRequest request, JsonDocument? document)
@@ -422,8 +411,5 @@ internal sealed class GenerationEndpoint(
         }
     }
 
-    /// <summary>"02" + 13-digit Unix milliseconds + 38 hex digits, like Ark's ids (contract §10.1).</summary>
-    private string NewRequestId() =>
-        "02" + time.GetUtcNow().ToUnixTimeMilliseconds().ToString("D13", CultureInfo.InvariantCulture)
-        + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(19));
+    private string NewRequestId() => RequestIds.New(time);
 }

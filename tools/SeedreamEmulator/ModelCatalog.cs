@@ -76,6 +76,36 @@ internal static class ModelCatalog
         ["dola-seedream-5-0-flash-260915"] = Pro,
     };
 
+    /// <summary>
+    /// The ids a model list names: with <paramref name="includeGatewayAliases"/> every id, else only the dated
+    /// first-party ids (<c>…-YYMMDD</c>). <c>created</c> is the id's date (an alias takes the date of its profile's
+    /// first dated id); <c>owned_by</c> is <c>volcengine</c> for <c>doubao-…</c>, <c>byteplus</c> for the other dated ids
+    /// and <c>custom</c> for gateway aliases (new-api's name for a channel without a known owner).
+    /// </summary>
+    public static IEnumerable<(string Id, DateTimeOffset Created, string OwnedBy)> Listed(bool includeGatewayAliases)
+    {
+        foreach (var (id, profile) in ById)
+        {
+            var date = DateOf(id);
+            if (date is null && !includeGatewayAliases)
+            {
+                continue;
+            }
+
+            var created = date ?? ById.Where(pair => pair.Value == profile).Select(pair => DateOf(pair.Key)).First(d => d is not null)!.Value;
+            var owner = date is null ? "custom" : id.StartsWith("doubao-", StringComparison.Ordinal) ? "volcengine" : "byteplus";
+            yield return (id, created, owner);
+        }
+    }
+
+    private static DateTimeOffset? DateOf(string id)
+    {
+        var dash = id.LastIndexOf('-');
+        var suffix = dash < 0 ? "" : id[(dash + 1)..];
+        return suffix.Length == 6 && DateTimeOffset.TryParseExact(suffix, "yyMMdd", System.Globalization.CultureInfo.InvariantCulture,
+            System.Globalization.DateTimeStyles.AssumeUniversal, out var date) ? date : null;
+    }
+
     /// <summary>Finds the profile and the id the response echoes; null for unknown ids.</summary>
     public static (ModelProfile Profile, string Echo)? Find(string model)
     {
