@@ -49,7 +49,7 @@ public class SeedreamException : Exception
         RequestId = requestId;
         ValidationErrors = validationErrors ?? [];
         Advice = AdviceFor(status, errorCode);
-        IsTransient = isTransient ?? (status is 408 or 429 or >= 500);
+        IsTransient = isTransient ?? IsTransientAnswer(status, errorCode);
         MayHaveReachedServer = mayHaveReachedServer;
     }
 
@@ -96,6 +96,16 @@ public class SeedreamException : Exception
 
     internal static SeedreamException ForInvalidRequestJson(string path, string message) =>
         ForValidation([new SeedreamValidationError(path, ImageGenerationRequestValidator.InvalidParameter, message)]);
+
+    /// <summary>
+    /// Whether an answer may succeed when repeated later. The code decides before the status: gateways relay
+    /// permanent failures with statuses of their own (new-api answers an unknown model with 503 <c>model_not_found</c>),
+    /// and a job must not be retried for minutes on them. Codes of the contract's error table (and the gateways')
+    /// that say the request, key, account or model is wrong are permanent whatever the status; rate limits, overload
+    /// and internal errors stay transient; unknown codes fall back to the status (408, 429, 5xx).
+    /// </summary>
+    internal static bool IsTransientAnswer(int status, string? code) =>
+        Http.ErrorCodes.Classify(code) ?? (status is 408 or 429 or >= 500);
 
     internal static string? AdviceFor(int status, string? code)
     {
