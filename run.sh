@@ -170,7 +170,7 @@ start_azurite() {
 }
 
 start_emulator() {
-  start seedream-emulator file env Emulator__ApiKey="$SEEDREAM_KEY" Emulator__ImageDelay=00:00:01 \
+  start seedream-emulator file env Emulator__ApiKey="$SEEDREAM_KEY" Emulator__ImageDelay=00:00:01 Emulator__ExternalReferences=Substitute \
     dotnet "$(output_of tools/SeedreamEmulator SeedreamEmulator.dll)" --urls "http://127.0.0.1:$SEEDREAM_EMULATOR_PORT"
   wait_until seedream-emulator "$LAST_PID" 60 http_answers "http://127.0.0.1:$SEEDREAM_EMULATOR_PORT/"
 }

@@ -26,7 +26,7 @@ public sealed class PipelineFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         var azurite = AzuriteInstance.StartAsync();
-        var emulator = SeedreamEmulatorServer.StartAsync();
+        var emulator = SeedreamEmulatorServer.StartAsync(options => options.ExternalReferences = ExternalReferenceMode.Substitute);
         var eventGrid = EventGridReceiverServer.StartAsync(eventLog: TextWriter.Null);
         _azurite = await azurite;
         _emulator = await emulator;

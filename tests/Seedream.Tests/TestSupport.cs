@@ -31,8 +31,16 @@ internal static class TestSupport
         return options;
     }
 
+    /// <summary>
+    /// An emulator that lets its own reference images stand in for references on other hosts: the provider's examples
+    /// point at https://example.com/…, which nothing can read (the emulator's default answers them as the real API would).
+    /// </summary>
     public static Task<SeedreamEmulatorServer> StartEmulatorAsync() =>
-        SeedreamEmulatorServer.StartAsync(options => options.ApiKey = ApiKey);
+        SeedreamEmulatorServer.StartAsync(options =>
+        {
+            options.ApiKey = ApiKey;
+            options.ExternalReferences = ExternalReferenceMode.Substitute;
+        });
 
     /// <summary>A loopback port nobody listens on (connections are refused).</summary>
     public static Uri ClosedPortBaseUrl()

@@ -20,7 +20,9 @@ public sealed class EmulatorTestHost : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _server = await SeedreamEmulatorServer.StartAsync();
+        // The provider's examples reference https://example.com/…, which the real API could not read either: these
+        // tests run them with the emulator's own reference images standing in (ExternalReferenceTests covers Fetch).
+        _server = await SeedreamEmulatorServer.StartAsync(options => options.ExternalReferences = ExternalReferenceMode.Substitute);
         Http = CreateClient(_server);
     }
 

@@ -43,6 +43,7 @@ public static class EmulatorApplication
         builder.Services.AddSingleton<ModelsEndpoint>();
         builder.Services.AddSingleton(services => new ReferenceImageChecker(
             services.GetRequiredService<EmulatorOptions>(),
+            services.GetRequiredService<EncodedImageCache>(),
             new HttpClient(new SocketsHttpHandler { UseProxy = false, ConnectTimeout = TimeSpan.FromSeconds(10) }) { Timeout = TimeSpan.FromSeconds(60) }));
 
         var app = builder.Build();
@@ -99,8 +100,7 @@ public static class EmulatorApplication
                 return Results.Problem($"Use /references/<name>.png|jpeg?w=<1..{MaxReferenceSide}>&h=<1..{MaxReferenceSide}>.", statusCode: StatusCodes.Status400BadRequest);
             }
 
-            var seed = BitConverter.ToUInt64(SHA256.HashData(Encoding.UTF8.GetBytes(file[..dot])), 0);
-            var bytes = await cache.GetAsync(new ImageKey(width, height, format.Value, seed, Watermark: false, Noise: false), context.RequestAborted).ConfigureAwait(false);
+            var bytes = await cache.GetAsync(ReferenceImages.Key(file[..dot], width, height, format.Value), context.RequestAborted).ConfigureAwait(false);
             return Results.Bytes(bytes, format.Value.ContentType());
         });
 

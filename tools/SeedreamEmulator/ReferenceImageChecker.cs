@@ -3,8 +3,12 @@ using SkiaSharp;
 
 namespace SeedreamEmulator;
 
-/// <summary>Checks reference images (contract §3.2): data URIs are decoded, emulator URLs are fetched, others are accepted unseen.</summary>
-internal sealed class ReferenceImageChecker(EmulatorOptions options, HttpClient http) : IDisposable
+/// <summary>
+/// Checks reference images (contract §3.2) as the real API does: data URIs are decoded, URLs are downloaded, and a
+/// reference that cannot be downloaded or is not an image is a 400. With <see cref="ExternalReferenceMode.Substitute"/>
+/// a URL on another host is not downloaded; the emulator's own reference image of the same name is checked instead.
+/// </summary>
+internal sealed class ReferenceImageChecker(EmulatorOptions options, EncodedImageCache cache, HttpClient http) : IDisposable
 {
     private const long MaxTotalPixels = 36_000_000;
     private static readonly string[] AllFormats = ["jpeg", "png", "webp", "bmp", "tiff", "gif", "heic", "heif"];
@@ -28,12 +32,24 @@ internal sealed class ReferenceImageChecker(EmulatorOptions options, HttpClient 
             return Fail(ArkErrors.Invalid("image", $"Image {index} failed: the image must be an http(s) URL or a data URI.", requestId));
         }
 
-        if (!PointsAtEmulator(url, context) && !options.FetchExternalReferences)
+        if (!PointsAtEmulator(url, context) && options.ExternalReferences == ExternalReferenceMode.Substitute)
         {
-            return new Result(null, null);
+            var substitute = await cache.GetAsync(SubstituteKey(url), cancellationToken).ConfigureAwait(false);
+            return CheckContent(substitute, null, index, formats, profile, requestId);
         }
 
         return await FetchAsync(url, index, formats, profile, requestId, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The image <c>GET /references/{name}</c> serves for the URL's file name: 1024×1024, PNG unless the name says JPEG.</summary>
+    internal static ImageKey SubstituteKey(Uri url)
+    {
+        var file = url.Segments.Length > 0 ? Uri.UnescapeDataString(url.Segments[^1]) : "reference";
+        var dot = file.LastIndexOf('.');
+        var extension = dot > 0 ? file[(dot + 1)..].ToLowerInvariant() : "";
+        var format = extension is "jpg" or "jpeg" ? ImageFormat.Jpeg : ImageFormat.Png;
+        var name = dot > 0 ? file[..dot] : file;
+        return ReferenceImages.Key(name, 1024, 1024, format);
     }
 
     private static bool PointsAtEmulator(Uri url, HttpContext context) =>
@@ -88,7 +104,7 @@ internal sealed class ReferenceImageChecker(EmulatorOptions options, HttpClient 
             using var response = await http.GetAsync(url, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
             if (!response.IsSuccessStatusCode)
             {
-                return Fail(ArkErrors.Invalid("image", $"Image {index} failed: the image could not be downloaded (HTTP {(int)response.StatusCode}).", requestId));
+                return Fail(DownloadFailed(index, $"HTTP {(int)response.StatusCode}", requestId));
             }
 
             await using var body = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
@@ -108,7 +124,11 @@ internal sealed class ReferenceImageChecker(EmulatorOptions options, HttpClient 
         }
         catch (HttpRequestException exception)
         {
-            return Fail(ArkErrors.Invalid("image", $"Image {index} failed: the image could not be downloaded ({exception.HttpRequestError}).", requestId));
+            return Fail(DownloadFailed(index, exception.HttpRequestError.ToString(), requestId));
+        }
+        catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return Fail(DownloadFailed(index, "timeout", requestId));
         }
     }
 
@@ -158,6 +178,10 @@ internal sealed class ReferenceImageChecker(EmulatorOptions options, HttpClient 
 
         return new Result(null, (width, height));
     }
+
+    /// <summary>The wording is the emulator's own (inferred): the provider documents no message for an unreadable reference URL.</summary>
+    private static ArkError DownloadFailed(int index, string reason, string requestId) =>
+        ArkErrors.Invalid("image", $"Image {index} failed: the image could not be downloaded ({reason}).", requestId);
 
     private ArkError TooLarge(int index, string requestId) =>
         ArkErrors.Invalid("image", $"Image {index} failed: Image exceeds the maximum allowed size of {options.MaxReferenceImageBytes} bytes.", requestId);
