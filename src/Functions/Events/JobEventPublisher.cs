@@ -10,6 +10,8 @@ public class JobEventPublisher
 {
     public const string CompletedType = "Seedream.ImageSeries.Completed";
     public const string FailedType = "Seedream.ImageSeries.Failed";
+    public const string CancelledType = "Seedream.ImageSeries.Cancelled";
+    public const string ExpiredType = "Seedream.ImageSeries.Expired";
     public const string ImageStoredType = "Seedream.Image.Stored";
 
     private readonly EventGridPublisherClient _client;
@@ -24,10 +26,17 @@ public class JobEventPublisher
     public bool PublishesImageStoredEvents => _options.PublishImageStoredEvents;
 
     /// <summary>The terminal event's type for a terminal status.</summary>
-    public static string TerminalTypeFor(JobStatus status) => status == JobStatus.Failed ? FailedType : CompletedType;
+    public static string TerminalTypeFor(JobStatus status) => status switch
+    {
+        JobStatus.Failed => FailedType,
+        JobStatus.Cancelled => CancelledType,
+        JobStatus.Expired => ExpiredType,
+        _ => CompletedType,
+    };
 
-    /// <summary>Stable per job and outcome, so a republish after a crash carries the same id.</summary>
-    public static string TerminalEventId(string jobId, string type) => $"{jobId}.{(type == FailedType ? "failed" : "completed")}";
+    /// <summary>Stable per job and outcome, so a republish after a crash carries the same id: <c>{jobId}.completed</c>, <c>.failed</c>, <c>.cancelled</c>, <c>.expired</c>.</summary>
+    public static string TerminalEventId(string jobId, string type) =>
+        $"{jobId}.{type[(type.LastIndexOf('.') + 1)..].ToLowerInvariant()}";
 
     public virtual async Task PublishTerminalAsync(GenerationJob job, CancellationToken cancellationToken)
     {
@@ -78,8 +87,7 @@ public class JobEventPublisher
         await _client.SendEventAsync(cloudEvent, cancellationToken).ConfigureAwait(false);
     }
 
-    private static string? Model(GenerationJob job) =>
-        job.Answer?.Model ?? (job.Request is { } request && request.TryGetProperty("model", out var model) ? model.GetString() : null);
+    private static string? Model(GenerationJob job) => job.Answer?.Model ?? job.Request?.Model;
 }
 
 public sealed record ImageEventData(int Index, Uri BlobUrl, string ContentType, string? Size, int? Width, int? Height, long Bytes);

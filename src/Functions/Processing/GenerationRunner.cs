@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -223,7 +222,7 @@ public sealed class GenerationRunner
 
         private async Task GenerateAsync(CancellationToken cancellationToken)
         {
-            var request = ImageGenerationRequest.FromJson(Job.Request!.Value.GetRawText());
+            var request = Job.Request!;
             ImageGenerationResponse response;
             try
             {
@@ -486,27 +485,22 @@ public sealed class GenerationRunner
             var now = Now;
             MarkUnreadRestLost(job);
             job.Usage ??= job.Answer?.Usage;
-            job.Status = job.Images.Count == 0 ? JobStatus.Failed
+            var status = job.Images.Count == 0 ? JobStatus.Failed
                 : job.Failures.Count == 0 ? JobStatus.Succeeded
                 : JobStatus.PartiallySucceeded;
-            if (job.Status == JobStatus.Failed)
+            if (status == JobStatus.Failed)
             {
-                job.Error = error ?? job.Error ?? (job.Failures.Count > 0
+                error ??= job.Error ?? (job.Failures.Count > 0
                     ? new JobError(job.Failures[0].Code, job.Failures[0].Message) { Advice = AdviceForImageFailure(job.Failures[0].Code) }
                     : new JobError("NoImagesGenerated", "Seedream returned no images for this request."));
             }
+            else
+            {
+                error = null;
+            }
 
             job.Cost = runner._costs.Calculate(job, RequestedModel(job), InputImageCount(job));
-            job.Lease = null;
-            job.CompletedAt = now;
-            var type = JobEventPublisher.TerminalTypeFor(job.Status);
-            job.TerminalEvent = new TerminalEvent
-            {
-                Id = JobEventPublisher.TerminalEventId(job.Id, type),
-                Type = type,
-                ClaimedBy = owner,
-                ClaimExpiresAt = now + PublishClaimDuration,
-            };
+            JobFactory.End(job, status, error, now, new EventClaim(owner, now + PublishClaimDuration));
         }
 
         /// <summary>An answer whose reading was interrupted: the rest of the series is lost (never regenerated).</summary>
@@ -598,31 +592,22 @@ public sealed class GenerationRunner
         /// <summary>The most images the request can produce: one unless sequential generation is on (references count against 15).</summary>
         private static int MaxImages(GenerationJob job)
         {
-            if (job.Request is not { } request
-                || !request.TryGetProperty("sequential_image_generation", out var mode) || mode.ValueKind != JsonValueKind.String || mode.GetString() != "auto")
+            if (job.Request?.SequentialImageGeneration != "auto")
             {
                 return 1;
             }
 
-            var maxImages = request.TryGetProperty("sequential_image_generation_options", out var options) && options.ValueKind == JsonValueKind.Object
-                && options.TryGetProperty("max_images", out var max) && max.TryGetInt32(out var value) ? value : 15;
+            var maxImages = job.Request.SequentialImageGenerationOptions?.MaxImages ?? 15;
             return Math.Min(maxImages, 15 - InputImageCount(job));
         }
 
-        private static int InputImageCount(GenerationJob job) =>
-            job.Request is { } request && request.TryGetProperty("image", out var image)
-                ? image.ValueKind switch { JsonValueKind.Array => image.GetArrayLength(), JsonValueKind.String => 1, _ => 0 }
-                : 0;
+        private static int InputImageCount(GenerationJob job) => job.Request?.Image?.Count ?? 0;
 
-        private static string? RequestedModel(GenerationJob job) =>
-            job.Request is { } request && request.TryGetProperty("model", out var model) && model.ValueKind == JsonValueKind.String ? model.GetString() : null;
+        private static string? RequestedModel(GenerationJob job) => job.Request?.Model;
 
         private static string? ModelName(GenerationJob job) => job.Answer?.Model ?? RequestedModel(job);
 
-        private static string FallbackContentType(GenerationJob job) =>
-            job.Request is { } request && request.TryGetProperty("output_format", out var format) && format.ValueKind == JsonValueKind.String && format.GetString() == "png"
-                ? "image/png"
-                : "image/jpeg";
+        private static string FallbackContentType(GenerationJob job) => job.Request?.OutputFormat == "png" ? "image/png" : "image/jpeg";
 
         /// <summary>The Seedream failure behind <paramref name="e"/> when retrying cannot help (bad content, expired URL, too large).</summary>
         private static SeedreamException? PermanentFailure(Exception e)
