@@ -26,13 +26,7 @@ public class JobEventPublisher
     public bool PublishesImageStoredEvents => _options.PublishImageStoredEvents;
 
     /// <summary>The terminal event's type for a terminal status.</summary>
-    public static string TerminalTypeFor(JobStatus status) => status switch
-    {
-        JobStatus.Failed => FailedType,
-        JobStatus.Cancelled => CancelledType,
-        JobStatus.Expired => ExpiredType,
-        _ => CompletedType,
-    };
+    public static string TerminalTypeFor(JobStatus status) => JobOutcomeRules.TerminalEventType(status);
 
     /// <summary>Stable per job and outcome, so a republish after a crash carries the same id: <c>{jobId}.completed</c>, <c>.failed</c>, <c>.cancelled</c>, <c>.expired</c>.</summary>
     public static string TerminalEventId(string jobId, string type) =>
@@ -82,8 +76,9 @@ public class JobEventPublisher
 
     private async Task SendAsync(CloudEvent cloudEvent, CancellationToken cancellationToken)
     {
-        using var activity = PipelineTelemetry.ActivitySource.StartActivity("PublishEvent", ActivityKind.Producer);
-        activity?.SetTag("cloudevents.event_type", cloudEvent.Type);
+        using var activity = PipelineTelemetry.ActivitySource.StartActivity(PipelineTelemetry.PublishEventActivity, ActivityKind.Producer);
+        activity?.SetTag(PipelineTelemetry.EventTypeTag, cloudEvent.Type);
+        activity?.SetTag(PipelineTelemetry.EventIdTag, cloudEvent.Id);
         await _client.SendEventAsync(cloudEvent, cancellationToken).ConfigureAwait(false);
     }
 

@@ -73,6 +73,12 @@ public sealed class GenerationJob
     /// <summary>When the job stops being worth running: not sent to Seedream by then, it ends <see cref="JobStatus.Expired"/>.</summary>
     public DateTimeOffset? Deadline { get; set; }
 
+    /// <summary>
+    /// When a cancel was accepted for a job that a delivery was running: the delivery stops at its next write (the next
+    /// image) and ends the job cancelled; a job nobody runs is ended cancelled by the cancel itself.
+    /// </summary>
+    public DateTimeOffset? CancelRequestedAt { get; set; }
+
     public Dictionary<string, string> Metadata { get; set; } = [];
 
     /// <summary>W3C trace context of the submission; the job's work and events continue this trace.</summary>
