@@ -7,10 +7,10 @@ namespace Seedream.Functions;
 /// <summary><c>GET /api/generations/{id}</c>: the job's status, images (with read URLs), failures, usage, cost and error.</summary>
 public sealed class GetGeneration
 {
-    private readonly JobStore _jobs;
+    private readonly JobLookup _jobs;
     private readonly JobViewFactory _views;
 
-    public GetGeneration(JobStore jobs, JobViewFactory views)
+    public GetGeneration(JobLookup jobs, JobViewFactory views)
     {
         _jobs = jobs;
         _views = views;
@@ -22,7 +22,7 @@ public sealed class GetGeneration
         string id,
         CancellationToken cancellationToken)
     {
-        if (!SubmissionParser.JobIdPattern().IsMatch(id) || await _jobs.GetAsync(id, cancellationToken).ConfigureAwait(false) is not { } stored)
+        if (await _jobs.FindAsync(id, cancellationToken).ConfigureAwait(false) is not { } stored)
         {
             return GenerationProblems.JobNotFound(id);
         }

@@ -7,10 +7,10 @@ namespace Seedream.Functions;
 /// <summary><c>GET /api/generations/{id}/images/{index}</c>: the stored image's bytes, for callers without storage access.</summary>
 public sealed class GetGenerationImage
 {
-    private readonly JobStore _jobs;
+    private readonly JobLookup _jobs;
     private readonly ImageStore _images;
 
-    public GetGenerationImage(JobStore jobs, ImageStore images)
+    public GetGenerationImage(JobLookup jobs, ImageStore images)
     {
         _jobs = jobs;
         _images = images;
@@ -23,7 +23,7 @@ public sealed class GetGenerationImage
         int index,
         CancellationToken cancellationToken)
     {
-        if (!SubmissionParser.JobIdPattern().IsMatch(id) || await _jobs.GetAsync(id, cancellationToken).ConfigureAwait(false) is not { } stored)
+        if (await _jobs.FindAsync(id, cancellationToken).ConfigureAwait(false) is not { } stored)
         {
             return GenerationProblems.JobNotFound(id);
         }

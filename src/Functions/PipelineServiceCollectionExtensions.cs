@@ -5,7 +5,6 @@ using Microsoft.Extensions.Azure;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Seedream.Functions;
@@ -40,7 +39,9 @@ public static class PipelineServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<PipelineStorage>();
         services.TryAddSingleton<JobStore>();
-        services.TryAddSingleton<ImageStore>();
+        services.TryAddSingleton<BlobSasIssuer>();
+        services.TryAddSingleton(provider => new ImageStore(
+            provider.GetRequiredService<PipelineStorage>(), provider.GetRequiredService<IOptions<PipelineOptions>>(), provider.GetRequiredService<BlobSasIssuer>()));
         services.TryAddSingleton<GenerationQueue>();
         return services;
     }
@@ -67,24 +68,20 @@ public static class PipelineServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PipelineOptions>, PipelineOptionsValidator>());
         services.AddOptions<PricingOptions>().Bind(configuration.GetSection(PricingOptions.SectionName));
         services.TryAddSingleton(TimeProvider.System);
-        services.TryAddSingleton<PipelineTestHooks>();
+        services.AddMetrics();
+        services.TryAddSingleton<PipelineMetrics>();
         services.TryAddSingleton<SubmissionParser>();
         services.TryAddSingleton<SubmissionService>();
         services.TryAddSingleton<CostCalculator>();
         services.TryAddSingleton<JobViewFactory>();
+        services.TryAddSingleton<JobLookup>();
         services.TryAddSingleton<RequestBodyReader>();
         services.TryAddSingleton<GenerationMessageHandler>();
-        services.TryAddSingleton(provider => new GenerationRunner(
-            provider.GetRequiredService<JobStore>(),
-            provider.GetRequiredService<GenerationQueue>(),
-            provider.GetRequiredService<ImageStore>(),
-            provider.GetRequiredService<JobEventPublisher>(),
-            provider.GetRequiredService<SeedreamClient>(),
-            provider.GetRequiredService<CostCalculator>(),
-            provider.GetRequiredService<IOptions<PipelineOptions>>(),
-            provider.GetRequiredService<TimeProvider>(),
-            provider.GetRequiredService<ILogger<GenerationRunner>>(),
-            provider.GetRequiredService<PipelineTestHooks>()));
+        services.TryAddSingleton<JobRecheck>();
+        services.TryAddSingleton<ImageIngest>();
+        services.TryAddSingleton<TerminalEventOutbox>();
+        services.TryAddSingleton<GenerationRunner.Services>();
+        services.TryAddSingleton(provider => new GenerationRunner(provider.GetRequiredService<GenerationRunner.Services>()));
         return services;
     }
 }

@@ -10,10 +10,10 @@ namespace Seedream.Functions;
 /// </summary>
 public sealed class ViewGeneration
 {
-    private readonly JobStore _jobs;
+    private readonly JobLookup _jobs;
     private readonly JobViewFactory _views;
 
-    public ViewGeneration(JobStore jobs, JobViewFactory views)
+    public ViewGeneration(JobLookup jobs, JobViewFactory views)
     {
         _jobs = jobs;
         _views = views;
@@ -25,7 +25,7 @@ public sealed class ViewGeneration
         string id,
         CancellationToken cancellationToken)
     {
-        if (!SubmissionParser.JobIdPattern().IsMatch(id) || await _jobs.GetAsync(id, cancellationToken).ConfigureAwait(false) is not { } stored)
+        if (await _jobs.FindAsync(id, cancellationToken).ConfigureAwait(false) is not { } stored)
         {
             return GenerationProblems.JobNotFound(id);
         }

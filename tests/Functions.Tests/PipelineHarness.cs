@@ -49,6 +49,7 @@ public sealed class PipelineHarness : IAsyncDisposable
         services.AddSeedreamPipeline(Configuration);
         _services = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true });
         Storage = _services.GetRequiredService<PipelineStorage>();
+        Hooks = new PipelineObserver(Storage.Images.Uri);
     }
 
     public IConfiguration Configuration { get; }
@@ -61,9 +62,14 @@ public sealed class PipelineHarness : IAsyncDisposable
 
     public T Create<T>() => ActivatorUtilities.CreateInstance<T>(_services);
 
-    internal PipelineTestHooks Hooks => _services.GetRequiredService<PipelineTestHooks>();
+    /// <summary>The pipeline's telemetry as this harness's tests see it (crash points, stored images).</summary>
+    public PipelineObserver Hooks { get; }
 
-    public ValueTask DisposeAsync() => _services.DisposeAsync();
+    public ValueTask DisposeAsync()
+    {
+        Hooks.Dispose();
+        return _services.DisposeAsync();
+    }
 
     /// <summary>POST /api/generations.</summary>
     public Task<HttpResult> SubmitAsync(string json, IReadOnlyDictionary<string, string>? headers = null) =>

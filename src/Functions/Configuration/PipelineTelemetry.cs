@@ -9,6 +9,33 @@ public static class PipelineTelemetry
 
     public static ActivitySource ActivitySource { get; } = new(ActivitySourceName);
 
+    /// <summary>A delivery of the job's queue message working on it (parent: the submission's trace context).</summary>
+    public const string ProcessGenerationActivity = "ProcessGeneration";
+
+    /// <summary>A poison-queue delivery ending the job.</summary>
+    public const string AbandonGenerationActivity = "AbandonGeneration";
+
+    /// <summary>The paid Seedream call, from sending it until its answer is read and stored (parent of each <c>StoreImage</c>).</summary>
+    public const string SeedreamGenerateActivity = "SeedreamGenerate";
+
+    /// <summary>One image streamed into its blob and recorded on the job.</summary>
+    public const string StoreImageActivity = "StoreImage";
+
+    /// <summary>One CloudEvent sent to Event Grid.</summary>
+    public const string PublishEventActivity = "PublishEvent";
+
+    /// <summary>A cancel request applied to the job.</summary>
+    public const string CancelGenerationActivity = "CancelGeneration";
+
+    public const string JobIdTag = "seedream.job.id";
+    public const string ImageIndexTag = "seedream.image.index";
+    public const string ImageBytesTag = "seedream.image.bytes";
+    public const string ImageUrlTag = "seedream.image.url";
+    public const string JobStatusTag = "seedream.job.status";
+    public const string ModelTag = "seedream.model";
+    public const string EventTypeTag = "cloudevents.event_type";
+    public const string EventIdTag = "cloudevents.event_id";
+
     /// <summary>The trace context to hand on: the current activity's, else the caller's header, else a new root.</summary>
     public static string CurrentOrNewTraceParent(string? incomingTraceParent)
     {
@@ -32,7 +59,7 @@ public static class PipelineTelemetry
         // Without a listener on this source an activity is still needed: it makes the job's trace current, so the
         // HTTP client, the storage SDK and the event publisher all continue it instead of the invocation's trace.
         var activity = ActivitySource.StartActivity(name, kind, parent) ?? StartUnlistened(name, parent);
-        activity.SetTag("seedream.job.id", jobId);
+        activity.SetTag(JobIdTag, jobId);
         return activity;
     }
 

@@ -186,30 +186,9 @@ public sealed class DropService
 
     private GenerationJob NewJob(string jobId, SourceBlob source, ParsedSubmission? submission, JobError? error)
     {
-        var job = new GenerationJob
-        {
-            Id = jobId,
-            Source = JobSource,
-            SourceBlob = source,
-            Status = JobStatus.Queued,
-            RequestHash = submission?.BodyHash,
-            Request = submission?.Request is { } request ? JsonSerializer.Deserialize<JsonElement>(request.ToJson()) : null,
-            Metadata = submission?.Metadata ?? [],
-            TraceParent = PipelineTelemetry.CurrentOrNewTraceParent(null),
-        };
-        if (error is not null)
-        {
-            job.Status = JobStatus.Failed;
-            job.CompletedAt = _time.GetUtcNow();
-            job.Error = error;
-            job.TerminalEvent = new TerminalEvent
-            {
-                Id = JobEventPublisher.TerminalEventId(jobId, JobEventPublisher.FailedType),
-                Type = JobEventPublisher.FailedType,
-            };
-        }
-
-        return job;
+        var job = JobFactory.Create(jobId, JobSource, submission?.Request, submission?.BodyHash, submission?.Metadata,
+            PipelineTelemetry.CurrentOrNewTraceParent(null), source);
+        return error is null ? job : JobFactory.Reject(job, error, _time.GetUtcNow());
     }
 }
 

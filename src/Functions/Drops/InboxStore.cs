@@ -4,7 +4,6 @@ using System.Net.Sockets;
 using Azure;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
-using Azure.Storage.Sas;
 using Microsoft.Extensions.Options;
 
 namespace Seedream.Functions;
@@ -27,16 +26,14 @@ public class InboxStore
 
     private readonly BlobServiceClient _blobService;
     private readonly DropOptions _options;
-    private readonly TimeProvider _time;
-    private readonly SemaphoreSlim _delegationKeyLock = new(1, 1);
-    private UserDelegationKey? _delegationKey;
+    private readonly BlobSasIssuer _sas;
 
-    public InboxStore(BlobServiceClient blobService, IOptions<DropStorageOptions> names, IOptions<DropOptions> options, TimeProvider time)
+    public InboxStore(BlobServiceClient blobService, IOptions<DropStorageOptions> names, IOptions<DropOptions> options, BlobSasIssuer sas)
     {
         _blobService = blobService;
         Container = blobService.GetBlobContainerClient(names.Value.InboxContainer);
         _options = options.Value;
-        _time = time;
+        _sas = sas;
     }
 
     public BlobContainerClient Container { get; }
@@ -98,21 +95,8 @@ public class InboxStore
             return await ReadDataUriAsync(blob, image, cancellationToken).ConfigureAwait(false);
         }
 
-        var client = Container.GetBlobClient(blob.Name);
-        var sas = new BlobSasBuilder(BlobSasPermissions.Read, _time.GetUtcNow() + _options.ReferenceUrlLifetime)
-        {
-            BlobContainerName = client.BlobContainerName,
-            BlobName = client.Name,
-            Resource = "b",
-        };
-        if (client.CanGenerateSasUri)
-        {
-            return client.GenerateSasUri(sas).AbsoluteUri;
-        }
-
-        // Token credentials (managed identity) sign with a user delegation key instead of the account key.
-        var key = await GetDelegationKeyAsync(sas.ExpiresOn, cancellationToken).ConfigureAwait(false);
-        return new BlobUriBuilder(client.Uri) { Sas = sas.ToSasQueryParameters(key, _blobService.AccountName) }.ToUri().AbsoluteUri;
+        var url = await _sas.GetReadUrlAsync(Container.GetBlobClient(blob.Name), _options.ReferenceUrlLifetime, cancellationToken).ConfigureAwait(false);
+        return url.Url.AbsoluteUri;
     }
 
     /// <summary>
@@ -221,26 +205,6 @@ public class InboxStore
         }
 
         return new string(result, 0, written);
-    }
-
-    private async Task<UserDelegationKey> GetDelegationKeyAsync(DateTimeOffset neededUntil, CancellationToken cancellationToken)
-    {
-        await _delegationKeyLock.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            if (_delegationKey is null || _delegationKey.SignedExpiresOn < neededUntil)
-            {
-                var now = _time.GetUtcNow();
-                var response = await _blobService.GetUserDelegationKeyAsync(now.AddMinutes(-5), neededUntil.AddDays(1), cancellationToken).ConfigureAwait(false);
-                _delegationKey = response.Value;
-            }
-
-            return _delegationKey;
-        }
-        finally
-        {
-            _delegationKeyLock.Release();
-        }
     }
 
     private static bool IsPrivateEndpoint(Uri endpoint)

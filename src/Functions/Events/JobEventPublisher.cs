@@ -10,6 +10,8 @@ public class JobEventPublisher
 {
     public const string CompletedType = "Seedream.ImageSeries.Completed";
     public const string FailedType = "Seedream.ImageSeries.Failed";
+    public const string CancelledType = "Seedream.ImageSeries.Cancelled";
+    public const string ExpiredType = "Seedream.ImageSeries.Expired";
     public const string ImageStoredType = "Seedream.Image.Stored";
 
     private readonly EventGridPublisherClient _client;
@@ -24,10 +26,11 @@ public class JobEventPublisher
     public bool PublishesImageStoredEvents => _options.PublishImageStoredEvents;
 
     /// <summary>The terminal event's type for a terminal status.</summary>
-    public static string TerminalTypeFor(JobStatus status) => status == JobStatus.Failed ? FailedType : CompletedType;
+    public static string TerminalTypeFor(JobStatus status) => JobOutcomeRules.TerminalEventType(status);
 
-    /// <summary>Stable per job and outcome, so a republish after a crash carries the same id.</summary>
-    public static string TerminalEventId(string jobId, string type) => $"{jobId}.{(type == FailedType ? "failed" : "completed")}";
+    /// <summary>Stable per job and outcome, so a republish after a crash carries the same id: <c>{jobId}.completed</c>, <c>.failed</c>, <c>.cancelled</c>, <c>.expired</c>.</summary>
+    public static string TerminalEventId(string jobId, string type) =>
+        $"{jobId}.{type[(type.LastIndexOf('.') + 1)..].ToLowerInvariant()}";
 
     public virtual async Task PublishTerminalAsync(GenerationJob job, CancellationToken cancellationToken)
     {
@@ -73,13 +76,13 @@ public class JobEventPublisher
 
     private async Task SendAsync(CloudEvent cloudEvent, CancellationToken cancellationToken)
     {
-        using var activity = PipelineTelemetry.ActivitySource.StartActivity("PublishEvent", ActivityKind.Producer);
-        activity?.SetTag("cloudevents.event_type", cloudEvent.Type);
+        using var activity = PipelineTelemetry.ActivitySource.StartActivity(PipelineTelemetry.PublishEventActivity, ActivityKind.Producer);
+        activity?.SetTag(PipelineTelemetry.EventTypeTag, cloudEvent.Type);
+        activity?.SetTag(PipelineTelemetry.EventIdTag, cloudEvent.Id);
         await _client.SendEventAsync(cloudEvent, cancellationToken).ConfigureAwait(false);
     }
 
-    private static string? Model(GenerationJob job) =>
-        job.Answer?.Model ?? (job.Request is { } request && request.TryGetProperty("model", out var model) ? model.GetString() : null);
+    private static string? Model(GenerationJob job) => job.Answer?.Model ?? job.Request?.Model;
 }
 
 public sealed record ImageEventData(int Index, Uri BlobUrl, string ContentType, string? Size, int? Width, int? Height, long Bytes);

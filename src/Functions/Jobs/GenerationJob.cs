@@ -12,6 +12,12 @@ public enum JobStatus
     Succeeded,
     PartiallySucceeded,
     Failed,
+
+    /// <summary>Stopped by <c>POST /api/generations/{id}/cancel</c>; images stored before the cancel stay.</summary>
+    Cancelled,
+
+    /// <summary>Its <see cref="GenerationJob.Deadline"/> passed before the Seedream call was sent; nothing was paid.</summary>
+    Expired,
 }
 
 /// <summary>Where the paid Seedream call stands; decides what a (re)delivery may do without paying twice.</summary>
@@ -30,6 +36,15 @@ public enum GenerationPhase
 /// <summary>The job record, blob <c>{id}.json</c> in the jobs container, updated with ETag conditions.</summary>
 public sealed class GenerationJob
 {
+    /// <summary>
+    /// The shape written by this version. 2: <see cref="Request"/> is the typed request (still the snake_case JSON sent
+    /// to Seedream, so version 1 records, which carried it as a raw JSON element and no version, read unchanged).
+    /// </summary>
+    public const int CurrentSchemaVersion = 2;
+
+    /// <summary>Stamped by <see cref="JobStore"/> on every write; 0 when read from a record written before versions existed (1).</summary>
+    public int SchemaVersion { get; set; }
+
     public required string Id { get; set; }
 
     public JobStatus Status { get; set; }
@@ -51,8 +66,18 @@ public sealed class GenerationJob
     /// <summary>SHA-256 of the submitted body: tells a redelivered queue request from another one reusing its id.</summary>
     public string? RequestHash { get; set; }
 
-    /// <summary>The Seedream request as it is sent (snake_case JSON); null when the submission could not be read.</summary>
-    public JsonElement? Request { get; set; }
+    /// <summary>The Seedream request as it is sent (stored as its snake_case JSON); null when the submission could not be read.</summary>
+    [JsonConverter(typeof(SeedreamRequestJsonConverter))]
+    public ImageGenerationRequest? Request { get; set; }
+
+    /// <summary>When the job stops being worth running: not sent to Seedream by then, it ends <see cref="JobStatus.Expired"/>.</summary>
+    public DateTimeOffset? Deadline { get; set; }
+
+    /// <summary>
+    /// When a cancel was accepted for a job that a delivery was running: the delivery stops at its next write (the next
+    /// image) and ends the job cancelled; a job nobody runs is ended cancelled by the cancel itself.
+    /// </summary>
+    public DateTimeOffset? CancelRequestedAt { get; set; }
 
     public Dictionary<string, string> Metadata { get; set; } = [];
 
@@ -83,7 +108,10 @@ public sealed class GenerationJob
     public TerminalEvent? TerminalEvent { get; set; }
 
     [JsonIgnore]
-    public bool IsTerminal => Status is JobStatus.Succeeded or JobStatus.PartiallySucceeded or JobStatus.Failed;
+    public bool IsTerminal => IsTerminalStatus(Status);
+
+    public static bool IsTerminalStatus(JobStatus status) =>
+        status is JobStatus.Succeeded or JobStatus.PartiallySucceeded or JobStatus.Failed or JobStatus.Cancelled or JobStatus.Expired;
 
     public bool IsSettled(int index) => Images.Exists(i => i.Index == index) || Failures.Exists(f => f.Index == index);
 }
@@ -149,6 +177,17 @@ public sealed class TerminalEvent
     public string? ClaimedBy { get; set; }
 
     public DateTimeOffset? ClaimExpiresAt { get; set; }
+}
+
+/// <summary>The request inside a job record is written exactly as it is sent to Seedream (snake_case, unknown fields kept).</summary>
+internal sealed class SeedreamRequestJsonConverter : JsonConverter<ImageGenerationRequest>
+{
+    public override ImageGenerationRequest? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
+        JsonSerializer.Deserialize<ImageGenerationRequest>(ref reader, SeedreamJson.Options);
+
+    // The record's writer keeps its own encoder (readable prompts); only the naming comes from the Seedream options.
+    public override void Write(Utf8JsonWriter writer, ImageGenerationRequest value, JsonSerializerOptions options) =>
+        JsonSerializer.Serialize(writer, value, SeedreamJson.Options);
 }
 
 internal static class JobJson

@@ -26,13 +26,27 @@ public class JobStore
     public virtual async Task<StoredJob?> GetAsync(string id, CancellationToken cancellationToken)
     {
         var result = await DownloadAsync<GenerationJob>(JobBlob(id), cancellationToken).ConfigureAwait(false);
-        return result is null ? null : new StoredJob(result.Value.Value, result.Value.ETag);
+        if (result is null)
+        {
+            return null;
+        }
+
+        var job = result.Value.Value;
+        if (job.SchemaVersion > GenerationJob.CurrentSchemaVersion)
+        {
+            // Rewriting it would drop what this version does not know; a newer deployment must handle it.
+            throw new InvalidOperationException(
+                $"Job {id} was written with record schema {job.SchemaVersion}; this version reads up to {GenerationJob.CurrentSchemaVersion}.");
+        }
+
+        return new StoredJob(job, result.Value.ETag);
     }
 
     /// <summary>Creates the record; null when a job with that id already exists.</summary>
     public virtual async Task<StoredJob?> TryCreateAsync(GenerationJob job, CancellationToken cancellationToken)
     {
         job.CreatedAt = job.UpdatedAt = _time.GetUtcNow();
+        job.SchemaVersion = GenerationJob.CurrentSchemaVersion;
         var etag = await UploadAsync(JobBlob(job.Id), job, new BlobRequestConditions { IfNoneMatch = ETag.All }, cancellationToken).ConfigureAwait(false);
         return etag is null ? null : new StoredJob(job, etag.Value);
     }
@@ -41,6 +55,7 @@ public class JobStore
     public virtual async Task<StoredJob?> TryReplaceAsync(StoredJob current, CancellationToken cancellationToken)
     {
         current.Job.UpdatedAt = _time.GetUtcNow();
+        current.Job.SchemaVersion = GenerationJob.CurrentSchemaVersion;
         var etag = await UploadAsync(JobBlob(current.Job.Id), current.Job, new BlobRequestConditions { IfMatch = current.ETag }, cancellationToken).ConfigureAwait(false);
         return etag is null ? null : current with { ETag = etag.Value };
     }

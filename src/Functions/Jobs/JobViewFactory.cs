@@ -59,14 +59,14 @@ public sealed class JobViewFactory
     }
 
     /// <summary>Base64 reference images (<c>data:</c> URIs) can be megabytes; the view names them instead of echoing them.</summary>
-    public static JsonNode? ElideInlineReferences(JsonElement? request)
+    public static JsonNode? ElideInlineReferences(ImageGenerationRequest? request)
     {
-        if (request is not { } element)
+        if (request is null)
         {
             return null;
         }
 
-        var node = JsonNode.Parse(element.GetRawText());
+        var node = JsonSerializer.SerializeToNode(request, SeedreamJson.Options);
         if (node is JsonObject root && root["image"] is { } image)
         {
             if (image is JsonArray references)

@@ -1,7 +1,6 @@
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
 using Azure.Storage.Blobs.Specialized;
-using Azure.Storage.Sas;
 using Microsoft.Extensions.Options;
 
 namespace Seedream.Functions;
@@ -15,16 +14,20 @@ public class ImageStore
 
     private readonly PipelineStorage _storage;
     private readonly PipelineOptions _options;
-    private readonly TimeProvider _time;
-    private readonly SemaphoreSlim _delegationKeyLock = new(1, 1);
+    private readonly BlobSasIssuer _sas;
     private readonly System.Buffers.ArrayPool<byte> _blockPool;
-    private UserDelegationKey? _delegationKey;
 
+    /// <summary>A store that signs its read URLs itself (tools and benchmarks without DI).</summary>
     public ImageStore(PipelineStorage storage, IOptions<PipelineOptions> options, TimeProvider time)
+        : this(storage, options, new BlobSasIssuer((storage ?? throw new ArgumentNullException(nameof(storage))).BlobService, time))
+    {
+    }
+
+    public ImageStore(PipelineStorage storage, IOptions<PipelineOptions> options, BlobSasIssuer sas)
     {
         _storage = storage;
         _options = options.Value;
-        _time = time;
+        _sas = sas;
         // Enough blocks for a few uploads at once; more concurrent uploads rent beyond it and leave the extra to the GC.
         _blockPool = StreamingBlobUploader.CreateBufferPool(_options.UploadBlockBytes, retainedBlocks: 4 * (_options.UploadConcurrency + 1));
     }
@@ -60,26 +63,8 @@ public class ImageStore
     }
 
     /// <summary>A read-only URL for a stored image, valid for <see cref="PipelineOptions.ReadUrlLifetime"/>.</summary>
-    public virtual async Task<ReadUrl> GetReadUrlAsync(string blobName, CancellationToken cancellationToken)
-    {
-        var blob = _storage.Images.GetBlobClient(blobName);
-        var expiresOn = _time.GetUtcNow() + _options.ReadUrlLifetime;
-        var sas = new BlobSasBuilder(BlobSasPermissions.Read, expiresOn)
-        {
-            BlobContainerName = blob.BlobContainerName,
-            BlobName = blob.Name,
-            Resource = "b",
-        };
-        if (blob.CanGenerateSasUri)
-        {
-            return new ReadUrl(blob.GenerateSasUri(sas), expiresOn);
-        }
-
-        // Token credentials (managed identity) sign with a user delegation key instead of the account key.
-        var key = await GetDelegationKeyAsync(expiresOn, cancellationToken).ConfigureAwait(false);
-        var uri = new BlobUriBuilder(blob.Uri) { Sas = sas.ToSasQueryParameters(key, _storage.BlobService.AccountName) };
-        return new ReadUrl(uri.ToUri(), expiresOn);
-    }
+    public virtual Task<ReadUrl> GetReadUrlAsync(string blobName, CancellationToken cancellationToken) =>
+        _sas.GetReadUrlAsync(_storage.Images.GetBlobClient(blobName), _options.ReadUrlLifetime, cancellationToken);
 
     /// <summary>The image's bytes and content type; null when the blob does not exist.</summary>
     public virtual async Task<BlobDownloadStreamingResult?> OpenReadAsync(string blobName, CancellationToken cancellationToken)
@@ -128,43 +113,10 @@ public class ImageStore
         return result;
     }
 
-    private async Task<UserDelegationKey> GetDelegationKeyAsync(DateTimeOffset neededUntil, CancellationToken cancellationToken)
-    {
-        await _delegationKeyLock.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            if (_delegationKey is null || _delegationKey.SignedExpiresOn < neededUntil)
-            {
-                var now = _time.GetUtcNow();
-                // A key lasts up to seven days; one per day covers every URL handed out that day.
-                var response = await _storage.BlobService.GetUserDelegationKeyAsync(now.AddMinutes(-5), neededUntil.AddDays(1), cancellationToken).ConfigureAwait(false);
-                _delegationKey = response.Value;
-            }
-
-            return _delegationKey;
-        }
-        finally
-        {
-            _delegationKeyLock.Release();
-        }
-    }
-
     /// <summary>Replays the already-read header bytes, then the rest of the source.</summary>
-    private sealed class PrefixedStream(ReadOnlyMemory<byte> prefix, Stream source) : Stream
+    private sealed class PrefixedStream(ReadOnlyMemory<byte> prefix, Stream source) : ReadOnlyStream
     {
         private ReadOnlyMemory<byte> _prefix = prefix;
-
-        public override bool CanRead => true;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => false;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-
-        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
         public override int Read(Span<byte> buffer)
         {
@@ -172,24 +124,11 @@ public class ImageStore
             return read > 0 ? read : source.Read(buffer);
         }
 
-        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
         public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
         {
             var read = TakePrefix(buffer.Span);
             return read > 0 ? ValueTask.FromResult(read) : source.ReadAsync(buffer, cancellationToken);
         }
-
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
         private int TakePrefix(Span<byte> buffer)
         {

@@ -1,5 +1,4 @@
 using System.Text;
-using System.Text.Json;
 using Microsoft.Extensions.Logging;
 
 namespace Seedream.Functions;
@@ -122,14 +121,7 @@ public sealed class SubmissionService
             var job = NewJob(jobId, "queue", parsed, parsed.TraceParent ?? PipelineTelemetry.CurrentOrNewTraceParent(null));
             if (!parsed.IsValid)
             {
-                job.Status = JobStatus.Failed;
-                job.CompletedAt = _time.GetUtcNow();
-                job.Error = new JobError("InvalidRequest", "The queued request is not a valid Seedream request; see fields.") { Fields = parsed.ErrorFields };
-                job.TerminalEvent = new TerminalEvent
-                {
-                    Id = JobEventPublisher.TerminalEventId(jobId, JobEventPublisher.FailedType),
-                    Type = JobEventPublisher.FailedType,
-                };
+                JobFactory.Reject(job, new JobError("InvalidRequest", "The queued request is not a valid Seedream request; see fields.") { Fields = parsed.ErrorFields }, _time.GetUtcNow());
             }
 
             if (await _jobs.TryCreateAsync(job, cancellationToken).ConfigureAwait(false) is not null)
@@ -145,14 +137,6 @@ public sealed class SubmissionService
     /// <summary>Time-ordered, so job blobs list in submission order.</summary>
     private static string NewJobId() => Guid.CreateVersion7().ToString("N");
 
-    private static GenerationJob NewJob(string id, string source, ParsedSubmission parsed, string traceParent) => new()
-    {
-        Id = id,
-        Source = source,
-        Status = JobStatus.Queued,
-        RequestHash = parsed.BodyHash,
-        Request = parsed.Request is null ? null : JsonSerializer.Deserialize<JsonElement>(parsed.Request.ToJson()),
-        Metadata = parsed.Metadata,
-        TraceParent = traceParent,
-    };
+    private static GenerationJob NewJob(string id, string source, ParsedSubmission parsed, string traceParent) =>
+        JobFactory.Create(id, source, parsed.Request, parsed.BodyHash, parsed.Metadata, traceParent);
 }

@@ -1,0 +1,14 @@
+namespace Seedream.Functions;
+
+/// <summary>The job behind an <c>{id}</c> route value, for every function that answers about one job: null when the id is malformed or unknown.</summary>
+public sealed class JobLookup
+{
+    private readonly JobStore _jobs;
+
+    public JobLookup(JobStore jobs) => _jobs = jobs;
+
+    public async Task<StoredJob?> FindAsync(string id, CancellationToken cancellationToken) =>
+        id is not null && SubmissionParser.JobIdPattern().IsMatch(id)
+            ? await _jobs.GetAsync(id, cancellationToken).ConfigureAwait(false)
+            : null;
+}

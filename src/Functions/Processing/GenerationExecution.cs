@@ -1,0 +1,308 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+
+namespace Seedream.Functions;
+
+/// <summary>
+/// One delivery's run of a job: the state machine over <see cref="GenerationPhase"/> that decides, from the record
+/// alone, whether this delivery may call Seedream, resume storing an answer, end the job or only (re)publish its event.
+/// Storage goes through <see cref="JobWriter"/> (compare-and-swap), images through <see cref="ImageIngest"/>, the
+/// event through <see cref="TerminalEventOutbox"/>, and every decision comes from <see cref="JobOutcomeRules"/>.
+/// </summary>
+internal sealed class GenerationExecution
+{
+    private readonly GenerationRunner.Services _services;
+    private readonly JobWriter _writer;
+
+    public GenerationExecution(GenerationRunner.Services services, JobWriter writer)
+    {
+        _services = services;
+        _writer = writer;
+    }
+
+    private GenerationJob Job => _writer.Job;
+
+    private ILogger Logger => _services.Logger;
+
+    /// <summary>Advances the job as far as this delivery may.</summary>
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var now = _writer.Now;
+            if (Job.IsTerminal)
+            {
+                await _services.Outbox.EnsurePublishedAsync(_writer, cancellationToken).ConfigureAwait(false);
+                return;
+            }
+
+            if (Job.Lease is { } lease && lease.IsLive(now) && lease.Owner != _writer.Owner)
+            {
+                // Another delivery is working on it: look again once its lease has run out (the watchdog).
+                await _services.Recheck.ScheduleAsync(Job, lease.ExpiresAt - now, cancellationToken).ConfigureAwait(false);
+                return;
+            }
+
+            switch (Job.Phase)
+            {
+                case GenerationPhase.NotStarted:
+                    var claimed = await _writer.TryWriteAsync(job =>
+                    {
+                        job.Phase = GenerationPhase.Requested;
+                        job.Status = JobStatus.Running;
+                        job.StartedAt ??= now;
+                        job.GenerationAttempts++;
+                        job.Lease = _writer.NewLease();
+                    }, cancellationToken).ConfigureAwait(false);
+                    if (claimed)
+                    {
+                        await GenerateAsync(cancellationToken).ConfigureAwait(false);
+                        return;
+                    }
+
+                    break;
+
+                case GenerationPhase.Requested when _services.Options.RegenerateWhenOutcomeUnknown:
+                    Logger.LogWarning("Job {JobId}: the outcome of its generation call is unknown; generating again as configured.", Job.Id);
+                    await _writer.TryWriteAsync(job =>
+                    {
+                        job.Phase = GenerationPhase.NotStarted;
+                        job.Lease = null;
+                    }, cancellationToken).ConfigureAwait(false);
+                    break;
+
+                case GenerationPhase.Requested:
+                    if (await _writer.TryWriteAsync(job => Complete(job, JobOutcomeRules.OutcomeUnknownError()), cancellationToken).ConfigureAwait(false))
+                    {
+                        await PublishEndedAsync(cancellationToken).ConfigureAwait(false);
+                        return;
+                    }
+
+                    break;
+
+                case GenerationPhase.Answered:
+                    if (await _writer.TryWriteAsync(job => job.Lease = _writer.NewLease(), cancellationToken).ConfigureAwait(false))
+                    {
+                        await StoreAnsweredImagesAsync(cancellationToken).ConfigureAwait(false);
+                        await FinishOwnedAsync(error: null, cancellationToken).ConfigureAwait(false);
+                        return;
+                    }
+
+                    break;
+            }
+        }
+    }
+
+    /// <summary>Ends a job whose message exhausted its retries: what is stored stays, the rest is failed.</summary>
+    public async Task AbandonAsync(CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var now = _writer.Now;
+            if (Job.IsTerminal)
+            {
+                await _services.Outbox.EnsurePublishedAsync(_writer, cancellationToken).ConfigureAwait(false);
+                return;
+            }
+
+            if (Job.Phase == GenerationPhase.Requested && Job.Lease is { } lease && lease.IsLive(now))
+            {
+                // A generation call may still be answered: leave the decision to the watchdog.
+                await _services.Recheck.ScheduleAsync(Job, lease.ExpiresAt - now, cancellationToken).ConfigureAwait(false);
+                return;
+            }
+
+            if (await _writer.TryWriteAsync(job => Complete(job, JobOutcomeRules.RecordRetriesExhausted(job)), cancellationToken).ConfigureAwait(false))
+            {
+                await PublishEndedAsync(cancellationToken).ConfigureAwait(false);
+                return;
+            }
+        }
+    }
+
+    public Task ReleaseAfterFailureAsync() => _writer.ReleaseAfterFailureAsync();
+
+    private async Task GenerateAsync(CancellationToken cancellationToken)
+    {
+        var request = Job.Request!;
+        var started = _services.Time.GetTimestamp();
+        using (var activity = PipelineTelemetry.ActivitySource.StartActivity(PipelineTelemetry.SeedreamGenerateActivity, ActivityKind.Client))
+        {
+            activity?.SetTag(PipelineTelemetry.JobIdTag, Job.Id);
+            activity?.SetTag(PipelineTelemetry.ModelTag, request.Model);
+            ImageGenerationResponse response;
+            try
+            {
+                Logger.LogInformation("Job {JobId}: sending the generation request to Seedream (attempt {Attempt}).", Job.Id, Job.GenerationAttempts);
+                response = await _services.Seedream.GenerateImagesAsync(request, cancellationToken).ConfigureAwait(false);
+            }
+            catch (SeedreamException e)
+            {
+                activity?.SetStatus(ActivityStatusCode.Error, e.ErrorCode);
+                switch (JobOutcomeRules.OnGenerationFailure(e, _services.Options.RegenerateWhenOutcomeUnknown))
+                {
+                    case GenerationFailureAction.Fail:
+                        Logger.LogWarning("Job {JobId}: Seedream refused the request ({Status} {Code}).", Job.Id, e.Status, e.ErrorCode);
+                        await FinishOwnedAsync(JobOutcomeRules.ErrorFrom(e), cancellationToken).ConfigureAwait(false);
+                        return;
+                    case GenerationFailureAction.FailOutcomeUnknown:
+                        Logger.LogError(e, "Job {JobId}: the generation call may have reached Seedream but its answer was lost.", Job.Id);
+                        await FinishOwnedAsync(JobOutcomeRules.OutcomeUnknownError(e), cancellationToken).ConfigureAwait(false);
+                        return;
+                    default:
+                        // Nothing was generated: free the job, and the queue retries with backoff. Should another
+                        // delivery have taken it over meanwhile, that one decides.
+                        await _writer.TryWriteAsync(job =>
+                        {
+                            job.Phase = GenerationPhase.NotStarted;
+                            job.LastTransientError = JobOutcomeRules.ErrorFrom(e);
+                            job.Lease = null;
+                        }, CancellationToken.None).ConfigureAwait(false);
+                        throw;
+                }
+            }
+
+            await using (response.ConfigureAwait(false))
+            {
+                await ReadAnswerAsync(request, response, cancellationToken).ConfigureAwait(false);
+            }
+
+            await StoreAnsweredImagesAsync(cancellationToken).ConfigureAwait(false);
+            _services.Metrics.GenerationFinished(_services.Time.GetElapsedTime(started), JobOutcomeRules.ModelName(Job));
+        }
+
+        await FinishOwnedAsync(error: null, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task ReadAnswerAsync(ImageGenerationRequest request, ImageGenerationResponse response, CancellationToken cancellationToken)
+    {
+        var answer = new GenerationAnswer
+        {
+            SeedreamRequestId = response.RequestId,
+            Model = response.Model,
+            Inline = request.ResponseFormat == "b64_json",
+        };
+
+        // From this write on, no delivery calls Seedream again for this job.
+        await _writer.WriteOwnedAsync(job =>
+        {
+            job.Phase = GenerationPhase.Answered;
+            job.Answer = answer;
+        }, cancellationToken).ConfigureAwait(false);
+
+        try
+        {
+            await foreach (var image in response.ReadImagesAsync(cancellationToken).ConfigureAwait(false))
+            {
+                answer.Model ??= response.Model;
+                if (image.Error is { } error)
+                {
+                    await _writer.WriteOwnedAsync(job => JobOutcomeRules.AddFailure(job, image.Index, error.Code, error.Message), cancellationToken).ConfigureAwait(false);
+                }
+                else if (answer.Inline)
+                {
+                    await _services.Ingest.StoreAsync(_writer, IncomingImage.Inline(image), cancellationToken).ConfigureAwait(false);
+                }
+                else
+                {
+                    var item = new AnsweredImage(image.Index, image.Url!, image.Width, image.Height);
+                    answer.Items.Add(item);
+                    if (response.IsStreaming)
+                    {
+                        // A stream delivers one URL per event, minutes apart for a group: persist this URL, then store
+                        // its image now rather than after the last event. A crash in between resumes from the record.
+                        await _writer.WriteOwnedAsync(job => job.Answer = answer, cancellationToken).ConfigureAwait(false);
+                        await _services.Ingest.StoreAsync(_writer, IncomingImage.Download(item, _services.Seedream, JobOutcomeRules.FallbackContentType(Job)), cancellationToken)
+                            .ConfigureAwait(false);
+                    }
+                }
+            }
+
+            answer.Model ??= response.Model;
+            answer.Usage = response.Usage is { } usage
+                ? new JobUsage(usage.GeneratedImages, usage.OutputTokens, usage.TotalTokens, usage.InputImages)
+                : null;
+            answer.Complete = true;
+        }
+        catch (Exception e) when (e is not OperationCanceledException and not LeaseLostException and not CancelRequestedException)
+        {
+            Logger.LogWarning(e, "Job {JobId}: reading the Seedream response failed.", Job.Id);
+            answer.Complete = true;
+            await _writer.WriteOwnedAsync(job =>
+            {
+                job.Answer = answer;
+                JobOutcomeRules.RecordBrokenResponse(job, e);
+            }, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+        catch (OperationCanceledException)
+        {
+            // The URLs read so far are kept with the lease release; the resumed delivery marks the unread rest lost.
+            Job.Answer = answer;
+            throw;
+        }
+
+        // url mode: every URL, failure and the usage are persisted before the first download.
+        await _writer.WriteOwnedAsync(job =>
+        {
+            job.Answer = answer;
+            job.Usage = answer.Usage;
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Streams every persisted result URL not yet settled into its blob.</summary>
+    private async Task StoreAnsweredImagesAsync(CancellationToken cancellationToken)
+    {
+        if (Job.Answer is { Complete: false })
+        {
+            await _writer.WriteOwnedAsync(JobOutcomeRules.MarkUnreadRestLost, cancellationToken).ConfigureAwait(false);
+        }
+
+        var fallbackContentType = JobOutcomeRules.FallbackContentType(Job);
+        foreach (var item in Job.Answer?.Items.ToList() ?? [])
+        {
+            if (!Job.IsSettled(item.Index))
+            {
+                await _services.Ingest.StoreAsync(_writer, IncomingImage.Download(item, _services.Seedream, fallbackContentType), cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>Ends the job this delivery owns and publishes its event; if another delivery ended it first, makes sure that event goes out.</summary>
+    private async Task FinishOwnedAsync(JobError? error, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _writer.WriteOwnedAsync(job => Complete(job, error), cancellationToken).ConfigureAwait(false);
+        }
+        catch (LeaseLostException) when (Job.IsTerminal)
+        {
+            await _services.Outbox.EnsurePublishedAsync(_writer, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        await PublishEndedAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Ends a run: the status from what was stored and failed, its error, usage and cost, and the claimed terminal event.</summary>
+    private void Complete(GenerationJob job, JobError? error)
+    {
+        JobOutcomeRules.MarkUnreadRestLost(job);
+        job.Usage ??= job.Answer?.Usage;
+        var status = JobOutcomeRules.CompletedStatus(job);
+        End(job, status, JobOutcomeRules.ErrorFor(job, status, error));
+    }
+
+    private void End(GenerationJob job, JobStatus status, JobError? error)
+    {
+        job.Cost = _services.Costs.Calculate(job, job.Request?.Model, JobOutcomeRules.InputImageCount(job));
+        JobFactory.End(job, status, error, _writer.Now, TerminalEventOutbox.NewClaim(_writer));
+    }
+
+    private async Task PublishEndedAsync(CancellationToken cancellationToken)
+    {
+        Logger.LogInformation("Job {JobId} ended {Status} ({Images} images stored, {Failures} failed).",
+            Job.Id, JobStatusNames.Of(Job.Status), Job.Images.Count, Job.Failures.Count);
+        await _services.Outbox.PublishClaimedAsync(_writer, cancellationToken).ConfigureAwait(false);
+    }
+}
