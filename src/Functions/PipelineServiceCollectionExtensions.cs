@@ -68,12 +68,11 @@ public static class PipelineServiceCollectionExtensions
         services.AddOptions<PricingOptions>().Bind(configuration.GetSection(PricingOptions.SectionName));
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<PipelineTestHooks>();
-        services.TryAddSingleton<SubmissionParser>();
+        services.AddPipelineIntake(configuration);
         services.TryAddSingleton<SubmissionService>();
         services.TryAddSingleton<CostCalculator>();
         services.TryAddSingleton<JobViewFactory>();
         services.TryAddSingleton<RequestBodyReader>();
-        services.TryAddSingleton<GenerationMessageHandler>();
         services.TryAddSingleton(provider => new GenerationRunner(
             provider.GetRequiredService<JobStore>(),
             provider.GetRequiredService<GenerationQueue>(),
