@@ -33,7 +33,12 @@ public sealed record BlobCreatedNotice(string EventId, string Container, string 
             var first = document.RootElement.ValueKind == JsonValueKind.Array && document.RootElement.GetArrayLength() > 0
                 ? document.RootElement[0]
                 : document.RootElement;
-            isCloudEvent = first.ValueKind == JsonValueKind.Object && first.TryGetProperty("specversion", out _);
+            if (first.ValueKind != JsonValueKind.Object)
+            {
+                throw new FormatException("The message holds no event: it is neither a JSON object nor a non-empty array of them.");
+            }
+
+            isCloudEvent = first.TryGetProperty("specversion", out _);
         }
         catch (JsonException e)
         {

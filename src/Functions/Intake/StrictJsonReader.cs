@@ -127,7 +127,9 @@ public static class StrictJsonReader
         {
             var line = (e.LineNumber ?? 0) + 1;
             var position = (e.BytePositionInLine ?? 0) + 1;
-            problems.Add(frames.Count == 0 ? IntakeProblems.Root : ValuePath(frames),
+            // A body that simply ends too early is at fault as a whole; elsewhere the field where reading broke is named.
+            var truncated = body[(int)Math.Min(reader.BytesConsumed, body.Length)..].IndexOfAnyExcept(" \t\r\n"u8) < 0;
+            problems.Add(frames.Count == 0 || truncated ? IntakeProblems.Root : ValuePath(frames),
                 $"The body is not valid JSON (line {line.ToString(CultureInfo.InvariantCulture)}, byte {position.ToString(CultureInfo.InvariantCulture)}): {FirstSentence(e.Message)} Comments, trailing commas, NaN and single quotes are not JSON.");
             return false;
         }
@@ -259,7 +261,8 @@ public static class StrictJsonReader
 
     private static string FirstSentence(string message)
     {
-        var end = message.IndexOf(" Path:", StringComparison.Ordinal);
+        var end = message.IndexOf(" LineNumber:", StringComparison.Ordinal);
+        end = end > 0 ? end : message.IndexOf(" Path:", StringComparison.Ordinal);
         var text = end > 0 ? message[..end] : message;
         return LogText.Cut(text, 200);
     }

@@ -134,8 +134,9 @@ public sealed partial class SubmissionIntake
             {
                 problems.Add("prompt", "The prompt holds only whitespace or control characters (such as U+0000); describe the image in words.");
             }
-            else if (prompt.FirstOrDefault(c => char.IsControl(c) && c is not ('\n' or '\r' or '\t')) is var control && control != default)
+            else if (prompt.Any(c => char.IsControl(c) && c is not ('\n' or '\r' or '\t')))
             {
+                var control = prompt.First(c => char.IsControl(c) && c is not ('\n' or '\r' or '\t'));
                 problems.Add("prompt", $"The prompt contains the control character U+{(int)control:X4}; only line breaks and tabs are allowed.");
             }
         }
