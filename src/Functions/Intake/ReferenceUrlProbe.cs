@@ -81,7 +81,7 @@ public sealed class ReferenceUrlProbe : IDisposable
         {
             return $"The reference URL did not answer within {_options.ReferenceProbeTimeout.TotalSeconds:0} s.";
         }
-        catch (HttpRequestException e)
+        catch (Exception e) when (e is HttpRequestException or IOException or InvalidOperationException or System.Security.Authentication.AuthenticationException)
         {
             return $"The reference URL could not be fetched: {LogText.Cut(e.Message, 160)}";
         }

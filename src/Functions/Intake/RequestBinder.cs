@@ -41,7 +41,7 @@ public static class RequestBinder
         {
             return root.Deserialize<ImageGenerationRequest>(SeedreamJson.Options);
         }
-        catch (JsonException)
+        catch (Exception e) when (IsBindFailure(e))
         {
             // Find every field at fault, not only the first.
         }
@@ -53,8 +53,9 @@ public static class RequestBinder
             {
                 single.Deserialize<ImageGenerationRequest>(SeedreamJson.Options);
             }
-            catch (JsonException e)
+            catch (Exception failure) when (IsBindFailure(failure))
             {
+                var e = failure as JsonException ?? new JsonException(failure.Message, "$." + name, null, null, failure);
                 var field = FieldPath(e.Path, name);
                 problems.Add(field, Expected.TryGetValue(field, out var expected)
                     ? $"The value has the wrong type: {field} must be {expected}{(e.InnerException is OverflowException or FormatException ? " within range" : string.Empty)}."
@@ -69,6 +70,9 @@ public static class RequestBinder
 
         return null;
     }
+
+    /// <summary>What a converter may throw for a value of the wrong shape; anything else is a bug and propagates.</summary>
+    private static bool IsBindFailure(Exception e) => e is JsonException or InvalidOperationException or NotSupportedException or FormatException or OverflowException or ArgumentException;
 
     /// <summary>"$.image[1]" → "image[1]"; a path the serializer did not give falls back to the property.</summary>
     private static string FieldPath(string? jsonPath, string property)

@@ -23,12 +23,14 @@ public sealed class Submission
 /// <summary>What the intake made of some bytes: a <see cref="Submission"/>, or every problem found.</summary>
 public sealed class IntakeResult
 {
-    private IntakeResult(Submission? submission, IntakeProblems problems, string bodyHash, string? declaredId)
+    private IntakeResult(Submission? submission, IntakeProblems problems, string bodyHash, string? declaredId, ImageGenerationRequest? refusedRequest = null, IReadOnlyDictionary<string, string>? refusedMetadata = null)
     {
         Submission = submission;
         Problems = problems;
         BodyHash = bodyHash;
         DeclaredId = declaredId;
+        RefusedRequest = refusedRequest;
+        RefusedMetadata = refusedMetadata ?? new Dictionary<string, string>();
     }
 
     public Submission? Submission { get; }
@@ -40,11 +42,21 @@ public sealed class IntakeResult
     /// <summary>A valid <c>id</c> the body carried even when other fields are at fault: the failed job takes it.</summary>
     public string? DeclaredId { get; }
 
+    /// <summary>
+    /// A refused body that still bound as a request (only its values are at fault): the failed job keeps it, so that its
+    /// status and page show what was asked. Never sent to Seedream.
+    /// </summary>
+    public ImageGenerationRequest? RefusedRequest { get; }
+
+    /// <summary>The valid metadata entries of a refused body, for the failed job.</summary>
+    public IReadOnlyDictionary<string, string> RefusedMetadata { get; }
+
     public bool IsAccepted => Submission is not null;
 
     public static IntakeResult Accepted(Submission submission) => new(submission, new IntakeProblems(), submission.BodyHash, submission.Id);
 
-    public static IntakeResult Refused(IntakeProblems problems, string bodyHash, string? declaredId = null) => new(null, problems, bodyHash, declaredId);
+    public static IntakeResult Refused(IntakeProblems problems, string bodyHash, string? declaredId = null, ImageGenerationRequest? request = null, IReadOnlyDictionary<string, string>? metadata = null) =>
+        new(null, problems, bodyHash, declaredId, request, metadata);
 }
 
 /// <summary>What the entry point knows beside the bytes.</summary>

@@ -106,7 +106,7 @@ public sealed partial class SubmissionIntake
         await _references.CheckAsync(request, problems, checkedReferences, cancellationToken).ConfigureAwait(false);
         if (!problems.IsEmpty)
         {
-            return IntakeResult.Refused(problems, hash, id);
+            return IntakeResult.Refused(problems, hash, id, request, metadata);
         }
 
         return IntakeResult.Accepted(new Submission

@@ -143,7 +143,7 @@ public sealed class ModelCatalog
             _snapshot = new ModelCatalogSnapshot(models, _time.GetUtcNow());
             _logger.LogInformation("Model catalog read: {Count} models.", models.Count);
         }
-        catch (Exception e) when (e is SeedreamException or HttpRequestException or OperationCanceledException or System.Text.Json.JsonException)
+        catch (Exception e) when (e is SeedreamException or HttpRequestException or OperationCanceledException or System.Text.Json.JsonException or InvalidOperationException or IOException)
         {
             // Keep the last good list; new submissions pass unchecked until the next attempt.
             _nextAttempt = _time.GetUtcNow() + _options.RetryInterval;

@@ -122,6 +122,9 @@ public sealed class SubmissionService
             var job = NewJob(jobId, "queue", read.BodyHash, submission, submission?.TraceParent ?? PipelineTelemetry.CurrentOrNewTraceParent(null));
             if (submission is null)
             {
+                // What was asked stays visible in the failed job (status API, page); it is never sent.
+                job.Request = read.RefusedRequest is { } refused ? JsonSerializer.Deserialize<JsonElement>(refused.ToJson()) : null;
+                job.Metadata = new Dictionary<string, string>(read.RefusedMetadata);
                 _logger.LogInformation("Queued request refused; job {JobId} fails: {Problems}", jobId, read.Problems.Summary(512));
                 job.Status = JobStatus.Failed;
                 job.CompletedAt = _time.GetUtcNow();
