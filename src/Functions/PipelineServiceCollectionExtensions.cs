@@ -70,13 +70,12 @@ public static class PipelineServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.AddMetrics();
         services.TryAddSingleton<PipelineMetrics>();
-        services.TryAddSingleton<SubmissionParser>();
+        services.AddPipelineIntake(configuration);
         services.TryAddSingleton<SubmissionService>();
         services.TryAddSingleton<CostCalculator>();
         services.TryAddSingleton<JobViewFactory>();
         services.TryAddSingleton<JobLookup>();
         services.TryAddSingleton<RequestBodyReader>();
-        services.TryAddSingleton<GenerationMessageHandler>();
         services.TryAddSingleton<JobRecheck>();
         services.TryAddSingleton<ImageIngest>();
         services.TryAddSingleton<TerminalEventOutbox>();

@@ -1,17 +1,18 @@
+using Azure.Storage.Queues.Models;
 using Microsoft.Azure.Functions.Worker;
 
 namespace Seedream.Functions;
 
-/// <summary>Runs jobs from the <c>generation-requests</c> queue (HTTP job references and producers' requests).</summary>
+/// <summary>Runs jobs from the <c>generation-requests</c> queue (HTTP job references and producers' requests), bound to the raw message.</summary>
 public sealed class ProcessGenerationRequest
 {
-    private readonly GenerationMessageHandler _handler;
+    private readonly GenerationRequestConsumer _consumer;
 
-    public ProcessGenerationRequest(GenerationMessageHandler handler) => _handler = handler;
+    public ProcessGenerationRequest(GenerationRequestConsumer consumer) => _consumer = consumer;
 
     [Function(nameof(ProcessGenerationRequest))]
     public Task RunAsync(
-        [QueueTrigger("%GenerationRequestsQueue%", Connection = PipelineStorageOptions.ConnectionName)] string message,
+        [QueueTrigger("%GenerationRequestsQueue%", Connection = PipelineStorageOptions.ConnectionName)] QueueMessage message,
         CancellationToken cancellationToken) =>
-        _handler.HandleAsync(message, cancellationToken);
+        _consumer.HandleAsync(message, cancellationToken);
 }

@@ -1,17 +1,18 @@
+using Azure.Storage.Queues.Models;
 using Microsoft.Azure.Functions.Worker;
 
 namespace Seedream.Functions;
 
-/// <summary>Ends the job of a message that exhausted <c>maxDequeueCount</c>, so no job stays running forever.</summary>
+/// <summary>Ends the job of a message that exhausted <c>maxDequeueCount</c>, so no job stays running forever; what it cannot end is dead-lettered.</summary>
 public sealed class ProcessPoisonGenerationRequest
 {
-    private readonly GenerationMessageHandler _handler;
+    private readonly GenerationRequestConsumer _consumer;
 
-    public ProcessPoisonGenerationRequest(GenerationMessageHandler handler) => _handler = handler;
+    public ProcessPoisonGenerationRequest(GenerationRequestConsumer consumer) => _consumer = consumer;
 
     [Function(nameof(ProcessPoisonGenerationRequest))]
     public Task RunAsync(
-        [QueueTrigger("%GenerationRequestsQueue%-poison", Connection = PipelineStorageOptions.ConnectionName)] string message,
+        [QueueTrigger("%GenerationRequestsQueue%-poison", Connection = PipelineStorageOptions.ConnectionName)] QueueMessage message,
         CancellationToken cancellationToken) =>
-        _handler.HandlePoisonAsync(message, cancellationToken);
+        _consumer.HandlePoisonAsync(message, cancellationToken);
 }

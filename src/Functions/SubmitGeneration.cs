@@ -3,21 +3,24 @@ using Azure;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
+using Microsoft.Extensions.Logging;
 
 namespace Seedream.Functions;
 
-/// <summary><c>POST /api/generations</c>: a Seedream request body plus optional <c>metadata</c>; 202 with the job's status URL.</summary>
+/// <summary><c>POST /api/generations</c>: a Seedream request body plus optional <c>metadata</c> and <c>deadline</c>; 202 with the job's status URL.</summary>
 public sealed class SubmitGeneration
 {
     private const int MaxIdempotencyKeyLength = 256;
 
     private readonly RequestBodyReader _bodies;
     private readonly SubmissionService _submissions;
+    private readonly ILogger<SubmitGeneration> _logger;
 
-    public SubmitGeneration(RequestBodyReader bodies, SubmissionService submissions)
+    public SubmitGeneration(RequestBodyReader bodies, SubmissionService submissions, ILogger<SubmitGeneration> logger)
     {
         _bodies = bodies;
         _submissions = submissions;
+        _logger = logger;
     }
 
     [Function(nameof(SubmitGeneration))]
@@ -25,17 +28,17 @@ public sealed class SubmitGeneration
         [HttpTrigger(AuthorizationLevel.Function, "post", Route = "generations")] HttpRequest request,
         CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(request);
         var idempotencyKey = request.Headers["Idempotency-Key"].FirstOrDefault();
         if (idempotencyKey is { Length: 0 or > MaxIdempotencyKeyLength })
         {
-            return JsonResponseResult.Problem(StatusCodes.Status400BadRequest, "Invalid Idempotency-Key",
-                $"The Idempotency-Key header must hold 1 to {MaxIdempotencyKeyLength} characters.",
-                new Dictionary<string, string[]> { ["Idempotency-Key"] = ["The key is empty or too long."] });
+            return Refuse(new Dictionary<string, string[]> { ["Idempotency-Key"] = [$"The Idempotency-Key header must hold 1 to {MaxIdempotencyKeyLength} characters."] });
         }
 
         if (await _bodies.ReadAsync(request, cancellationToken).ConfigureAwait(false) is not { } body)
         {
-            return JsonResponseResult.Problem(StatusCodes.Status413PayloadTooLarge, "Request body too large",
+            _logger.LogInformation("Submission refused: body over {MaxBytes} bytes (413).", _bodies.MaxBytes);
+            return HttpResults.Problem(StatusCodes.Status413PayloadTooLarge, "Request body too large",
                 $"Submissions are limited to {_bodies.MaxBytes} bytes; pass large reference images by URL.");
         }
 
@@ -43,31 +46,33 @@ public sealed class SubmitGeneration
         SubmissionResult result;
         try
         {
-            result = await _submissions.SubmitAsync(body, idempotencyKey, traceParent, cancellationToken).ConfigureAwait(false);
+            result = await _submissions.SubmitAsync(body, idempotencyKey, traceParent, new IntakeContext { CancelAfter = request.Headers[DeadlineRules.CancelAfterHeader].FirstOrDefault() }, cancellationToken).ConfigureAwait(false);
         }
         catch (RequestFailedException e)
         {
-            var unavailable = JsonResponseResult.Problem(StatusCodes.Status503ServiceUnavailable, "Storage unavailable",
+            request.HttpContext.Response.Headers.RetryAfter = "5";
+            return HttpResults.Problem(StatusCodes.Status503ServiceUnavailable, "Storage unavailable",
                 $"The job could not be stored or enqueued ({e.ErrorCode ?? e.Status.ToString(CultureInfo.InvariantCulture)}); nothing was submitted. Retry, with the same Idempotency-Key if you sent one.");
-            unavailable.Headers["Retry-After"] = "5";
-            return unavailable;
         }
 
         switch (result.Outcome)
         {
             case SubmissionOutcome.Invalid:
-                return JsonResponseResult.Problem(StatusCodes.Status400BadRequest, "Invalid generation request",
-                    "The request cannot succeed with Seedream; see errors for each field at fault.", result.Errors);
+                return Refuse(result.Errors!);
             case SubmissionOutcome.IdempotencyConflict:
-                return JsonResponseResult.Problem(StatusCodes.Status409Conflict, "Idempotency key reused",
-                    "This Idempotency-Key was used with a different request body.");
+                _logger.LogInformation("Submission refused: Idempotency-Key reused with a different body (409).");
+                return HttpResults.Problem(StatusCodes.Status409Conflict, "Idempotency key reused", "This Idempotency-Key was used with a different request body.");
             default:
                 var job = result.Job!;
                 var statusUrl = $"{request.Scheme}://{request.Host}{request.PathBase}{request.Path.Value!.TrimEnd('/')}/{job.Id}";
-                var accepted = new JsonResponseResult(StatusCodes.Status202Accepted, new SubmissionAccepted(job.Id, job.Status, statusUrl));
-                accepted.Headers["Location"] = statusUrl;
-                return accepted;
+                return HttpResults.Accepted(statusUrl, new SubmissionAccepted(job.Id, job.Status, statusUrl));
         }
+    }
+
+    private IActionResult Refuse(IReadOnlyDictionary<string, string[]> errors)
+    {
+        _logger.LogInformation("Submission refused (400): {Problems}", LogText.Cut(string.Join("; ", errors.Select(e => $"{LogText.Cut(e.Key, 48)}: {string.Join(" ", e.Value)}")), 512));
+        return HttpResults.ValidationProblem(errors, "Invalid generation request", "The request cannot succeed with Seedream; see errors for each field at fault.");
     }
 
     private sealed record SubmissionAccepted(string Id, JobStatus Status, string StatusUrl);

@@ -37,6 +37,8 @@ public sealed class PipelineHarness : IAsyncDisposable
             ["Seedream:MaxRateLimitRetries"] = "0",
             ["EventGrid:TopicEndpoint"] = fixture.EventGrid.TopicEndpoint.ToString(),
             ["EventGrid:TopicKey"] = fixture.EventGrid.Key,
+            // Offline tests: the provider's examples name internet images; the intake's own tests turn probing on.
+            ["Intake:ProbeReferenceUrls"] = "false",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {

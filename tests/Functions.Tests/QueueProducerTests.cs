@@ -117,7 +117,7 @@ public sealed class QueueProducerTests(PipelineFixture fixture)
         await harness.Create<ProcessGenerationRequest>().RunAsync(message, CancellationToken.None);
 
         Assert.Equal(1, harness.GenerationRequestCount() - generationsBefore);
-        var id = $"q-{SubmissionParser.Hash(System.Text.Encoding.UTF8.GetBytes(message))[..32]}";
+        var id = $"q-{SubmissionIntake.Hash(System.Text.Encoding.UTF8.GetBytes(message))[..32]}";
         Assert.Equal("succeeded", (await harness.GetJobAsync(id)).Json.GetProperty("status").GetString());
         Assert.Single(harness.EventsFor(id));
     }
@@ -133,7 +133,7 @@ public sealed class QueueProducerTests(PipelineFixture fixture)
         // A redelivery of the same message changes nothing.
         await harness.Create<ProcessGenerationRequest>().RunAsync(message, CancellationToken.None);
 
-        var id = $"q-{SubmissionParser.Hash(System.Text.Encoding.UTF8.GetBytes(message))[..32]}";
+        var id = $"q-{SubmissionIntake.Hash(System.Text.Encoding.UTF8.GetBytes(message))[..32]}";
         var job = (await harness.GetJobAsync(id)).Json;
         Assert.Equal("failed", job.GetProperty("status").GetString());
         Assert.Equal("InvalidRequest", job.GetProperty("error").GetProperty("code").GetString());

@@ -20,7 +20,8 @@ public sealed class SubmissionApiTests(PipelineFixture fixture)
         { """{"model":"doubao-seedream-5-0-260128","prompt":"a cat","metadata":{"color":5}}""", "metadata.color" },
         { """["not","an","object"]""", "$" },
         { """{"model":"doubao-seedream-5-0-260128","prompt":"a cat" """, "$" },
-        { """{"model":"doubao-seedream-5-0-260128","prompt":"a cat","prompt":"a dog"}""", "$" },
+        // A duplicate key is named by its path (it was "$" before the intake).
+        { """{"model":"doubao-seedream-5-0-260128","prompt":"a cat","prompt":"a dog"}""", "prompt" },
         { "", "$" },
         { """{"model":"doubao-seedream-5-0-260128","prompt":"a cat","image":5}""", "image" },
         { """{"model":7,"prompt":"a cat"}""", "model" },

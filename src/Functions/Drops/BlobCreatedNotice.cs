@@ -18,9 +18,14 @@ public sealed record BlobCreatedNotice(string EventId, string Container, string 
     /// storage-queue destination writes them; a JSON array of events is accepted too). Events of other types are skipped.
     /// </summary>
     /// <exception cref="FormatException">The message is not an event in either schema, or a BlobCreated event lacks its blob.</exception>
-    public static IReadOnlyList<BlobCreatedNotice> Parse(string message)
+    public static IReadOnlyList<BlobCreatedNotice> Parse(BinaryData data)
     {
-        var data = BinaryData.FromString(message);
+        ArgumentNullException.ThrowIfNull(data);
+        if (!System.Text.Unicode.Utf8.IsValid(data.ToMemory().Span))
+        {
+            throw new FormatException("The message is not UTF-8 text.");
+        }
+
         bool isCloudEvent;
         try
         {
@@ -28,7 +33,12 @@ public sealed record BlobCreatedNotice(string EventId, string Container, string 
             var first = document.RootElement.ValueKind == JsonValueKind.Array && document.RootElement.GetArrayLength() > 0
                 ? document.RootElement[0]
                 : document.RootElement;
-            isCloudEvent = first.ValueKind == JsonValueKind.Object && first.TryGetProperty("specversion", out _);
+            if (first.ValueKind != JsonValueKind.Object)
+            {
+                throw new FormatException("The message holds no event: it is neither a JSON object nor a non-empty array of them.");
+            }
+
+            isCloudEvent = first.TryGetProperty("specversion", out _);
         }
         catch (JsonException e)
         {
@@ -42,9 +52,12 @@ public sealed record BlobCreatedNotice(string EventId, string Container, string 
             {
                 foreach (var cloudEvent in CloudEvent.ParseMany(data, skipValidation: false))
                 {
-                    if (cloudEvent.Type == SystemEventNames.StorageBlobCreated && cloudEvent.TryGetSystemEventData(out var payload))
+                    if (cloudEvent.Type == SystemEventNames.StorageBlobCreated)
                     {
-                        notices.Add(Create(cloudEvent.Id, cloudEvent.Subject, (StorageBlobCreatedEventData)payload));
+                        // A BlobCreated event without its data names no blob version: nothing could become a job.
+                        notices.Add(cloudEvent.TryGetSystemEventData(out var payload) && payload is StorageBlobCreatedEventData blobData
+                            ? Create(cloudEvent.Id, cloudEvent.Subject, blobData)
+                            : throw new FormatException($"BlobCreated event {LogText.Cut(cloudEvent.Id, 64)} has no data (url, eTag) of the blob."));
                     }
                 }
             }
@@ -52,14 +65,16 @@ public sealed record BlobCreatedNotice(string EventId, string Container, string 
             {
                 foreach (var gridEvent in EventGridEvent.ParseMany(data))
                 {
-                    if (gridEvent.EventType == SystemEventNames.StorageBlobCreated && gridEvent.TryGetSystemEventData(out var payload))
+                    if (gridEvent.EventType == SystemEventNames.StorageBlobCreated)
                     {
-                        notices.Add(Create(gridEvent.Id, gridEvent.Subject, (StorageBlobCreatedEventData)payload));
+                        notices.Add(gridEvent.TryGetSystemEventData(out var payload) && payload is StorageBlobCreatedEventData blobData
+                            ? Create(gridEvent.Id, gridEvent.Subject, blobData)
+                            : throw new FormatException($"BlobCreated event {LogText.Cut(gridEvent.Id, 64)} has no data (url, eTag) of the blob."));
                     }
                 }
             }
         }
-        catch (Exception e) when (e is ArgumentException or JsonException or InvalidOperationException or NullReferenceException)
+        catch (Exception e) when (e is ArgumentException or JsonException or InvalidOperationException or NullReferenceException or FormatException)
         {
             throw new FormatException($"The message is not an Event Grid event or CloudEvent: {e.Message}", e);
         }
@@ -73,7 +88,7 @@ public sealed record BlobCreatedNotice(string EventId, string Container, string 
         if (subject is null || !subject.StartsWith(SubjectPrefix, StringComparison.Ordinal)
             || subject.IndexOf(BlobsSegment, SubjectPrefix.Length, StringComparison.Ordinal) is var blobs && blobs < 0)
         {
-            throw new FormatException($"Event {eventId} has no blob subject ('{subject}').");
+            throw new FormatException($"Event {LogText.Cut(eventId, 64)} has no blob subject ('{LogText.Cut(subject, 128)}').");
         }
 
         var container = subject[SubjectPrefix.Length..blobs];
@@ -81,7 +96,7 @@ public sealed record BlobCreatedNotice(string EventId, string Container, string 
         if (container.Length == 0 || name.Length == 0 || string.IsNullOrEmpty(data.ETag)
             || !Uri.TryCreate(data.Url, UriKind.Absolute, out var url))
         {
-            throw new FormatException($"Event {eventId} lacks the container, blob name, eTag or url of the blob.");
+            throw new FormatException($"Event {LogText.Cut(eventId, 64)} lacks the container, blob name, eTag or url of the blob.");
         }
 
         return new BlobCreatedNotice(eventId, container, name, data.ETag.Trim('"'), url, data.ContentType, data.ContentLength, data.Api);

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Azure;
+using Azure.Storage.Queues.Models;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -14,6 +15,7 @@ public sealed class DropService
 {
     public const string JobSource = "drop";
     public const string DropNotAcceptedCode = "DropNotAccepted";
+    public const string NotAnEventCode = "NotAnEvent";
     private const string CreateFileApi = "CreateFile";
     private const int MaxReadAttempts = 3;
 
@@ -23,13 +25,17 @@ public sealed class DropService
     private readonly GenerationQueue _queue;
     private readonly TimeProvider _time;
     private readonly ILogger<DropService> _logger;
+    private readonly DeadLetters _deadLetters;
     private readonly string _inboxContainer;
+    private readonly string _eventsQueue;
     private readonly string _referencesFolder;
 
     public DropService(
-        DropRequestBuilder builder, InboxStore inbox, JobStore jobs, GenerationQueue queue, IOptions<DropStorageOptions> names, IOptions<DropOptions> options,
+        DropRequestBuilder builder, InboxStore inbox, JobStore jobs, GenerationQueue queue, DeadLetters deadLetters, IOptions<DropStorageOptions> names, IOptions<DropOptions> options,
         TimeProvider time, ILogger<DropService> logger)
     {
+        _deadLetters = deadLetters;
+        _eventsQueue = names.Value.InboxEventsQueue;
         _referencesFolder = options.Value.ReferencesFolder;
         _builder = builder;
         _inbox = inbox;
@@ -40,10 +46,19 @@ public sealed class DropService
         _inboxContainer = names.Value.InboxContainer;
     }
 
-    /// <summary>Handles one message of the event queue. Failures of storage propagate, so the queue retries the message.</summary>
-    public async Task HandleAsync(string message, CancellationToken cancellationToken)
+    /// <summary>
+    /// Handles one message of the event queue. Failures of storage propagate, so the queue retries the message; a message
+    /// that is no BlobCreated event (or one without its blob) is dead-lettered at once, as retrying cannot fix it.
+    /// </summary>
+    public async Task HandleAsync(QueueMessage message, CancellationToken cancellationToken)
     {
-        foreach (var notice in ParseOrLog(message))
+        ArgumentNullException.ThrowIfNull(message);
+        if (await ParseOrDeadLetterAsync(message, _eventsQueue, cancellationToken).ConfigureAwait(false) is not { } notices)
+        {
+            return;
+        }
+
+        foreach (var notice in notices)
         {
             if (IsForInbox(notice))
             {
@@ -52,27 +67,48 @@ public sealed class DropService
         }
     }
 
-    /// <summary>A message whose every delivery failed: its drop ends as a failed job (with its Failed event) unless a job exists already.</summary>
-    public async Task HandlePoisonAsync(string message, CancellationToken cancellationToken)
+    /// <summary>
+    /// A message whose every delivery failed: its drop ends as a failed job (with its Failed event) unless a job exists
+    /// already. Never throws for the message's content (a poison queue has no poison queue of its own): what cannot
+    /// end as a job is dead-lettered.
+    /// </summary>
+    public async Task HandlePoisonAsync(QueueMessage message, CancellationToken cancellationToken)
     {
-        foreach (var notice in ParseOrLog(message))
+        ArgumentNullException.ThrowIfNull(message);
+        var poisonQueue = _eventsQueue + "-poison";
+        try
         {
-            if (!IsForInbox(notice))
+            if (await ParseOrDeadLetterAsync(message, poisonQueue, cancellationToken).ConfigureAwait(false) is not { } notices)
             {
-                continue;
+                return;
             }
 
-            var source = notice.Source;
-            var jobId = source.JobId();
-            if (await _jobs.GetAsync(jobId, cancellationToken).ConfigureAwait(false) is { } existing)
+            foreach (var notice in notices)
             {
-                await ContinueExistingAsync(existing.Job, cancellationToken).ConfigureAwait(false);
-                continue;
-            }
+                if (!IsForInbox(notice))
+                {
+                    continue;
+                }
 
-            var error = new JobError(DropNotAcceptedCode,
-                $"The drop '{source.Name}' could not be read on any delivery of its BlobCreated event (storage errors); drop the file again. See the function logs of event {notice.EventId}.");
-            await CreateAsync(NewJob(jobId, source, null, error), cancellationToken).ConfigureAwait(false);
+                var source = notice.Source;
+                var jobId = source.JobId();
+                if (await _jobs.GetAsync(jobId, cancellationToken).ConfigureAwait(false) is { } existing)
+                {
+                    await ContinueExistingAsync(existing.Job, cancellationToken).ConfigureAwait(false);
+                    continue;
+                }
+
+                var error = new JobError(DropNotAcceptedCode,
+                    $"The drop '{LogText.Cut(source.Name, 128)}' could not be read on any delivery of its BlobCreated event (storage errors); drop the file again. See the function logs of event {LogText.Cut(notice.EventId, 64)}.");
+                await CreateAsync(NewJob(jobId, source, null, error), cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (Exception e) when (!cancellationToken.IsCancellationRequested)
+        {
+            _logger.LogError(e, "Poison inbox event {MessageId} could not be ended as a drop job; dead-lettering it.", LogText.Cut(message.MessageId, 64));
+            // If this write fails too, storage is down: the exception lets the host retry later, which is then right.
+            await _deadLetters.WriteAsync(DeadLetter.From(poisonQueue, message, GenerationRequestConsumer.HandlerFailedCode,
+                $"The event exhausted its deliveries and its drop could not be ended as a job: {LogText.Cut(e.Message, 300)}"), CancellationToken.None).ConfigureAwait(false);
         }
     }
 
@@ -108,10 +144,10 @@ public sealed class DropService
 
         if (drop.Error is { } error)
         {
-            _logger.LogWarning("Drop '{Blob}' cannot run ({Code}): {Message}", source.Name, error.Code, error.Message);
+            _logger.LogInformation("Drop '{Blob}' refused ({Code}): {Message}", LogText.Cut(source.Name, 128), error.Code, LogText.Cut(error.Message, 512));
         }
 
-        await CreateAsync(NewJob(jobId, source, drop.Submission, drop.Error), cancellationToken).ConfigureAwait(false);
+        await CreateAsync(NewJob(jobId, source, drop, drop.Error), cancellationToken).ConfigureAwait(false);
     }
 
     private async Task CreateAsync(GenerationJob job, CancellationToken cancellationToken)
@@ -130,7 +166,7 @@ public sealed class DropService
         await MarkAsync(job, cancellationToken).ConfigureAwait(false);
         // A failed job goes the same way: the runner publishes its Failed event, which marks the blob with the outcome.
         await _queue.EnqueueAsync(job.Id, job.TraceParent, delay: null, cancellationToken).ConfigureAwait(false);
-        _logger.LogInformation("Drop '{Blob}' became job {JobId} ({Status}).", job.SourceBlob!.Name, job.Id, job.Status);
+        _logger.LogInformation("Drop '{Blob}' became job {JobId} ({Status}).", LogText.Cut(job.SourceBlob!.Name, 128), job.Id, job.Status);
     }
 
     /// <summary>A job still queued may have lost its queue message to a crash right after it was created: enqueue it again (a duplicate is harmless).</summary>
@@ -146,17 +182,18 @@ public sealed class DropService
     private Task MarkAsync(GenerationJob job, CancellationToken cancellationToken) =>
         _inbox.MarkAsync(job.SourceBlob!.Name, job.Id, DropMarks.For(job), cancellationToken);
 
-    private IReadOnlyList<BlobCreatedNotice> ParseOrLog(string message)
+    private async Task<IReadOnlyList<BlobCreatedNotice>?> ParseOrDeadLetterAsync(QueueMessage message, string queue, CancellationToken cancellationToken)
     {
         try
         {
-            return BlobCreatedNotice.Parse(message);
+            return BlobCreatedNotice.Parse(message.Body ?? BinaryData.Empty);
         }
         catch (FormatException e)
         {
-            // Retrying cannot make it an event; nothing names a blob to fail.
-            _logger.LogError("A message of the inbox event queue was dropped: {Reason}", e.Message);
-            return [];
+            // Retrying cannot make it an event, and nothing names a blob to fail: the message itself is the trace.
+            _logger.LogInformation("Inbox event message {MessageId} refused: {Reason}", LogText.Cut(message.MessageId, 64), LogText.Cut(e.Message, 300));
+            await _deadLetters.WriteAsync(DeadLetter.From(queue, message, NotAnEventCode, LogText.Cut(e.Message, 1000)), cancellationToken).ConfigureAwait(false);
+            return null;
         }
     }
 
@@ -184,10 +221,12 @@ public sealed class DropService
         return true;
     }
 
-    private GenerationJob NewJob(string jobId, SourceBlob source, ParsedSubmission? submission, JobError? error)
+    private GenerationJob NewJob(string jobId, SourceBlob source, DropSubmission? drop, JobError? error)
     {
-        var job = JobFactory.Create(jobId, JobSource, submission?.Request, submission?.BodyHash, submission?.Metadata,
-            PipelineTelemetry.CurrentOrNewTraceParent(null), source);
+        var submission = drop?.Submission;
+        var job = JobFactory.Create(jobId, JobSource, submission?.Request, drop?.BodyHash,
+            submission is null ? null : new Dictionary<string, string>(submission.Metadata),
+            PipelineTelemetry.CurrentOrNewTraceParent(null), source, submission?.Deadline);
         return error is null ? job : JobFactory.Reject(job, error, _time.GetUtcNow());
     }
 }

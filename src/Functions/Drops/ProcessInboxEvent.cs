@@ -1,3 +1,4 @@
+using Azure.Storage.Queues.Models;
 using Microsoft.Azure.Functions.Worker;
 
 namespace Seedream.Functions;
@@ -11,7 +12,7 @@ public sealed class ProcessInboxEvent
 
     [Function(nameof(ProcessInboxEvent))]
     public Task RunAsync(
-        [QueueTrigger("%InboxEventsQueue%", Connection = PipelineStorageOptions.ConnectionName)] string message,
+        [QueueTrigger("%InboxEventsQueue%", Connection = PipelineStorageOptions.ConnectionName)] QueueMessage message,
         CancellationToken cancellationToken) =>
         _drops.HandleAsync(message, cancellationToken);
 }

@@ -1,3 +1,4 @@
+using Azure.Storage.Queues.Models;
 using Microsoft.Azure.Functions.Worker;
 
 namespace Seedream.Functions;
@@ -11,7 +12,7 @@ public sealed class ProcessPoisonInboxEvent
 
     [Function(nameof(ProcessPoisonInboxEvent))]
     public Task RunAsync(
-        [QueueTrigger("%InboxEventsQueue%-poison", Connection = PipelineStorageOptions.ConnectionName)] string message,
+        [QueueTrigger("%InboxEventsQueue%-poison", Connection = PipelineStorageOptions.ConnectionName)] QueueMessage message,
         CancellationToken cancellationToken) =>
         _drops.HandlePoisonAsync(message, cancellationToken);
 }

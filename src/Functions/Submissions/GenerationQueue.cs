@@ -14,7 +14,7 @@ public sealed record JobReferenceMessage(
     public string ToJson() => JsonSerializer.Serialize(this, ReferenceJson);
 
     /// <summary>True for an object holding a string <c>id</c> and nothing else besides <c>traceparent</c>.</summary>
-    public static bool TryParse(string text, out JobReferenceMessage message)
+    public static bool TryParse(ReadOnlyMemory<byte> text, out JobReferenceMessage message)
     {
         message = null!;
         try
@@ -22,7 +22,7 @@ public sealed record JobReferenceMessage(
             using var document = JsonDocument.Parse(text);
             if (document.RootElement.ValueKind != JsonValueKind.Object
                 || !document.RootElement.TryGetProperty("id", out var id) || id.ValueKind != JsonValueKind.String
-                || !SubmissionParser.JobIdPattern().IsMatch(id.GetString()!))
+                || !SubmissionIntake.JobIdPattern().IsMatch(id.GetString()!))
             {
                 return false;
             }
@@ -43,8 +43,9 @@ public sealed record JobReferenceMessage(
             message = new JobReferenceMessage(id.GetString()!, traceParent);
             return true;
         }
-        catch (JsonException)
+        catch (Exception e) when (e is JsonException or InvalidOperationException or ArgumentException)
         {
+            // Not JSON, or a string the reader cannot decode (an unpaired surrogate): not a reference; the intake words why.
             return false;
         }
     }

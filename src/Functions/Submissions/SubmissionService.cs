@@ -17,18 +17,23 @@ public enum SubmissionOutcome
 
 public sealed record SubmissionResult(SubmissionOutcome Outcome, GenerationJob? Job, IReadOnlyDictionary<string, string[]>? Errors);
 
-/// <summary>Turns HTTP submissions and producers' queue requests into jobs; both then travel the same queue path.</summary>
+/// <summary>What became of a producer's queue message: the job to run, or why it maps to no job of its own.</summary>
+public sealed record QueuedAcceptance(string? JobId, string? ConflictingJobId);
+
+/// <summary>Turns HTTP submissions and producers' queue requests into jobs through the one intake; both then travel the same queue path.</summary>
 public sealed class SubmissionService
 {
-    private readonly SubmissionParser _parser;
+    public const string InvalidRequestCode = "InvalidRequest";
+
+    private readonly SubmissionIntake _intake;
     private readonly JobStore _jobs;
     private readonly GenerationQueue _queue;
     private readonly TimeProvider _time;
     private readonly ILogger<SubmissionService> _logger;
 
-    public SubmissionService(SubmissionParser parser, JobStore jobs, GenerationQueue queue, TimeProvider time, ILogger<SubmissionService> logger)
+    public SubmissionService(SubmissionIntake intake, JobStore jobs, GenerationQueue queue, TimeProvider time, ILogger<SubmissionService> logger)
     {
-        _parser = parser;
+        _intake = intake;
         _jobs = jobs;
         _queue = queue;
         _time = time;
@@ -36,23 +41,23 @@ public sealed class SubmissionService
     }
 
     /// <summary>Validates an HTTP body, creates the job and enqueues a reference to it.</summary>
-    public async Task<SubmissionResult> SubmitAsync(ReadOnlyMemory<byte> body, string? idempotencyKey, string traceParent, CancellationToken cancellationToken)
+    public async Task<SubmissionResult> SubmitAsync(ReadOnlyMemory<byte> body, string? idempotencyKey, string traceParent, IntakeContext? context, CancellationToken cancellationToken)
     {
-        var parsed = _parser.ParseHttpBody(body.Span);
-        if (!parsed.IsValid)
+        var read = await _intake.ReadAsync(body, IntakeOrigin.Http, context, cancellationToken).ConfigureAwait(false);
+        if (read.Submission is not { } submission)
         {
-            return new SubmissionResult(SubmissionOutcome.Invalid, null, parsed.ErrorFields);
+            return new SubmissionResult(SubmissionOutcome.Invalid, null, read.Problems.ToDictionary());
         }
 
         var jobId = NewJobId();
         if (idempotencyKey is not null)
         {
-            var keyHash = SubmissionParser.Hash(Encoding.UTF8.GetBytes(idempotencyKey));
-            if (!await _jobs.TryCreateIdempotencyRecordAsync(keyHash, new IdempotencyRecord(jobId, parsed.BodyHash), cancellationToken).ConfigureAwait(false))
+            var keyHash = SubmissionIntake.Hash(Encoding.UTF8.GetBytes(idempotencyKey));
+            if (!await _jobs.TryCreateIdempotencyRecordAsync(keyHash, new IdempotencyRecord(jobId, submission.BodyHash), cancellationToken).ConfigureAwait(false))
             {
                 var record = await _jobs.GetIdempotencyRecordAsync(keyHash, cancellationToken).ConfigureAwait(false)
                     ?? throw new InvalidOperationException("The idempotency record vanished after it was found.");
-                if (record.RequestHash != parsed.BodyHash)
+                if (record.RequestHash != submission.BodyHash)
                 {
                     return new SubmissionResult(SubmissionOutcome.IdempotencyConflict, null, null);
                 }
@@ -71,7 +76,7 @@ public sealed class SubmissionService
             }
         }
 
-        var job = NewJob(jobId, "http", parsed, traceParent);
+        var job = NewJob(jobId, "http", submission.BodyHash, submission, traceParent);
         var created = await _jobs.TryCreateAsync(job, cancellationToken).ConfigureAwait(false);
         if (created is null)
         {
@@ -98,45 +103,41 @@ public sealed class SubmissionService
     }
 
     /// <summary>
-    /// Creates the job for a producer's queue request and returns its id to run, or null when the id belongs to another request.
-    /// An invalid request becomes a failed job (its Failed event names the fields at fault); it is never retried.
+    /// Creates the job for a producer's queue request: the job to run (a failed one when the request is invalid; it is
+    /// never retried), or the job that already holds the message's id for a different request (the caller dead-letters it).
     /// </summary>
-    public async Task<string?> AcceptQueuedAsync(string message, CancellationToken cancellationToken)
+    public async Task<QueuedAcceptance> AcceptQueuedAsync(ReadOnlyMemory<byte> message, CancellationToken cancellationToken)
     {
-        var parsed = _parser.ParseQueueRequest(Encoding.UTF8.GetBytes(message));
-        var jobId = QueuedJobId(parsed);
+        var read = await _intake.ReadAsync(message, IntakeOrigin.Queue, IntakeContext.None, cancellationToken).ConfigureAwait(false);
+        var jobId = read.DeclaredId ?? $"q-{read.BodyHash[..32]}";
         while (true)
         {
             if (await _jobs.GetAsync(jobId, cancellationToken).ConfigureAwait(false) is { } existing)
             {
-                if (existing.Job.RequestHash == parsed.BodyHash)
-                {
-                    return jobId;
-                }
-
-                _logger.LogWarning("Queued request for job {JobId} ignored: a different request already has that id.", jobId);
-                return null;
+                return existing.Job.RequestHash == read.BodyHash ? new QueuedAcceptance(jobId, null) : new QueuedAcceptance(null, jobId);
             }
 
-            var job = NewJob(jobId, "queue", parsed, parsed.TraceParent ?? PipelineTelemetry.CurrentOrNewTraceParent(null));
-            if (!parsed.IsValid)
+            var submission = read.Submission;
+            var job = NewJob(jobId, "queue", read.BodyHash, submission, submission?.TraceParent ?? PipelineTelemetry.CurrentOrNewTraceParent(null));
+            if (submission is null)
             {
-                JobFactory.Reject(job, new JobError("InvalidRequest", "The queued request is not a valid Seedream request; see fields.") { Fields = parsed.ErrorFields }, _time.GetUtcNow());
+                // What was asked stays visible in the failed job (status API, page); it is never sent.
+                job.Request = read.RefusedRequest;
+                job.Metadata = new Dictionary<string, string>(read.RefusedMetadata);
+                _logger.LogInformation("Queued request refused; job {JobId} fails: {Problems}", jobId, read.Problems.Summary(512));
+                JobFactory.Reject(job, new JobError(InvalidRequestCode, $"The queued request cannot succeed. {read.Problems.Summary()}") { Fields = read.Problems.ToDictionary() }, _time.GetUtcNow());
             }
 
             if (await _jobs.TryCreateAsync(job, cancellationToken).ConfigureAwait(false) is not null)
             {
-                return jobId;
+                return new QueuedAcceptance(jobId, null);
             }
         }
     }
 
-    /// <summary>The producer's id, else one derived from the message, so a redelivered message maps to the same job.</summary>
-    private static string QueuedJobId(ParsedSubmission parsed) => parsed.Id ?? $"q-{parsed.BodyHash[..32]}";
-
     /// <summary>Time-ordered, so job blobs list in submission order.</summary>
     private static string NewJobId() => Guid.CreateVersion7().ToString("N");
 
-    private static GenerationJob NewJob(string id, string source, ParsedSubmission parsed, string traceParent) =>
-        JobFactory.Create(id, source, parsed.Request, parsed.BodyHash, parsed.Metadata, traceParent);
+    private static GenerationJob NewJob(string id, string source, string bodyHash, Submission? submission, string traceParent) =>
+        JobFactory.Create(id, source, submission?.Request, bodyHash, submission is null ? null : new Dictionary<string, string>(submission.Metadata), traceParent, deadline: submission?.Deadline);
 }

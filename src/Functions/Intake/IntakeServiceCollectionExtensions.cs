@@ -1,0 +1,42 @@
+using Azure.Storage.Queues;
+using Microsoft.Extensions.Azure;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+
+namespace Seedream.Functions;
+
+/// <summary>Service registrations of the intake; <see cref="PipelineServiceCollectionExtensions.AddSeedreamPipeline"/> calls <see cref="AddPipelineIntake"/>.</summary>
+public static class IntakeServiceCollectionExtensions
+{
+    /// <summary>The one intake, the model catalog, dead letters, the queue consumer, startup creation of queues and containers and the poison sweep.</summary>
+    public static IServiceCollection AddPipelineIntake(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        services.AddOptions<IntakeOptions>().Bind(configuration.GetSection(IntakeOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<ModelCatalogOptions>().Bind(configuration.GetSection(ModelCatalogOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<DeadLetterOptions>().Bind(configuration).ValidateDataAnnotations().ValidateOnStart();
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<ReferenceUrlProbe>();
+        services.TryAddSingleton<ReferenceImageChecker>();
+        services.TryAddSingleton<InboxReferenceResolver>();
+        services.TryAddSingleton<ModelCatalog>();
+        services.TryAddSingleton<SubmissionIntake>();
+        services.TryAddSingleton<DeadLetters>();
+        services.TryAddSingleton<GenerationRequestConsumer>();
+        var connection = configuration.GetSection(PipelineStorageOptions.ConnectionName);
+        services.TryAddSingleton(provider =>
+        {
+            var options = new QueueClientOptions { MessageEncoding = QueueMessageEncoding.None };
+            return new RawQueueServiceClient(string.IsNullOrEmpty(connection.Value)
+                ? new QueueServiceClient(provider.GetRequiredService<QueueServiceClient>().Uri, provider.GetRequiredService<AzureComponentFactory>().CreateTokenCredential(connection), options)
+                : new QueueServiceClient(connection.Value, options));
+        });
+        services.TryAddSingleton<IntakeStorageInitializer>();
+        services.TryAddSingleton<UndecodableMessageSweeper>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, IntakeStorageInitializer>(provider => provider.GetRequiredService<IntakeStorageInitializer>()));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, UndecodableMessageSweeper>(provider => provider.GetRequiredService<UndecodableMessageSweeper>()));
+        return services;
+    }
+}

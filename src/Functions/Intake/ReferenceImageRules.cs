@@ -1,0 +1,38 @@
+namespace Seedream.Functions;
+
+/// <summary>
+/// One check for every reference image, wherever it comes from (a data URI, an https URL, an inbox blob): the bytes
+/// must carry the signature of a format the model takes (and the one a data URI declares), within the model's byte,
+/// pixel and aspect-ratio limits (<see cref="ImageHeader.CheckLimits"/>, from the first bytes only).
+/// </summary>
+public static class ReferenceImageRules
+{
+    public const string Formats = "png, jpeg, webp, bmp, tiff, gif, heic, heif";
+
+    /// <summary>Why Seedream would refuse these first bytes as a reference of <paramref name="model"/>; null when they are fine.</summary>
+    /// <param name="firstBytes">The start of the file, up to <see cref="ImageHeader.HeaderBytes"/>.</param>
+    /// <param name="totalBytes">The whole file's size, when known.</param>
+    /// <param name="declaredFormat">A data URI's <c>image/&lt;format&gt;</c>, lowercase; null for URLs and blobs.</param>
+    public static string? Check(ReadOnlySpan<byte> firstBytes, long? totalBytes, string? declaredFormat, string? model)
+    {
+        if (ImageHeader.Inspect(firstBytes) is not { } image)
+        {
+            return $"The reference is not an image Seedream takes (no {Formats} signature in its first bytes).";
+        }
+
+        if (declaredFormat is not null && !SameFormat(declaredFormat, image.Format))
+        {
+            return $"The data URI says image/{declaredFormat} but its bytes are a {image.Format} image.";
+        }
+
+        if (image.Width is null)
+        {
+            return $"The {image.Format} reference does not reveal its pixel size in its first bytes (truncated or unusual file).";
+        }
+
+        return image.CheckLimits(totalBytes ?? firstBytes.Length, model);
+    }
+
+    private static bool SameFormat(string declared, string actual) =>
+        declared == actual || (declared == "jpg" && actual == "jpeg") || (declared is "heic" or "heif" && actual is "heic" or "heif");
+}

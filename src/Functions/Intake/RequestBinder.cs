@@ -1,0 +1,89 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace Seedream.Functions;
+
+/// <summary>
+/// Binds the Seedream part of a body to the client's <see cref="ImageGenerationRequest"/>, naming every field of the wrong
+/// type (the serializer stops at the first one, so a failed bind is retried field by field).
+/// </summary>
+public static class RequestBinder
+{
+    private static readonly Dictionary<string, string> Expected = new(StringComparer.Ordinal)
+    {
+        ["model"] = "a string",
+        ["prompt"] = "a string",
+        ["image"] = "a string or an array of strings",
+        ["size"] = "a string",
+        ["seed"] = "an integer",
+        ["guidance_scale"] = "a number",
+        ["sequential_image_generation"] = "a string",
+        ["sequential_image_generation_options"] = "an object",
+        ["sequential_image_generation_options.max_images"] = "an integer",
+        ["stream"] = "true or false",
+        ["response_format"] = "a string",
+        ["output_format"] = "a string",
+        ["watermark"] = "true or false",
+        ["optimize_prompt_options"] = "an object",
+        ["optimize_prompt_options.mode"] = "a string",
+        ["optimize_prompt_options.thinking"] = "a string",
+        ["tools"] = "an array of objects",
+        ["layer_decomposition"] = "true or false",
+        ["background"] = "a string",
+    };
+
+    /// <summary>The request, or null with a problem per field of the wrong type.</summary>
+    public static ImageGenerationRequest? Bind(JsonObject root, IntakeProblems problems)
+    {
+        ArgumentNullException.ThrowIfNull(root);
+        ArgumentNullException.ThrowIfNull(problems);
+        try
+        {
+            return root.Deserialize<ImageGenerationRequest>(SeedreamJson.Options);
+        }
+        catch (Exception e) when (IsBindFailure(e))
+        {
+            // Find every field at fault, not only the first.
+        }
+
+        foreach (var (name, value) in root)
+        {
+            var single = new JsonObject { [name] = value?.DeepClone() };
+            try
+            {
+                single.Deserialize<ImageGenerationRequest>(SeedreamJson.Options);
+            }
+            catch (Exception failure) when (IsBindFailure(failure))
+            {
+                var e = failure as JsonException ?? new JsonException(failure.Message, "$." + name, null, null, failure);
+                var field = FieldPath(e.Path, name);
+                problems.Add(field, Expected.TryGetValue(field, out var expected)
+                    ? $"The value has the wrong type: {field} must be {expected}{(e.InnerException is OverflowException or FormatException ? " within range" : string.Empty)}."
+                    : $"The value has the wrong type for this field.");
+            }
+        }
+
+        if (problems.IsEmpty)
+        {
+            problems.Add(IntakeProblems.Root, "The body is not a valid image generation request.");
+        }
+
+        return null;
+    }
+
+    /// <summary>What a converter may throw for a value of the wrong shape; anything else is a bug and propagates.</summary>
+    private static bool IsBindFailure(Exception e) => e is JsonException or InvalidOperationException or NotSupportedException or FormatException or OverflowException or ArgumentException;
+
+    /// <summary>"$.image[1]" → "image[1]"; a path the serializer did not give falls back to the property.</summary>
+    private static string FieldPath(string? jsonPath, string property)
+    {
+        if (string.IsNullOrEmpty(jsonPath) || jsonPath == "$")
+        {
+            return property;
+        }
+
+        var path = jsonPath.StartsWith("$.", StringComparison.Ordinal) ? jsonPath[2..] : jsonPath.TrimStart('$');
+        // The serializer quotes odd names: $['a.b'].
+        return path.StartsWith("['", StringComparison.Ordinal) ? property : path;
+    }
+}
