@@ -46,6 +46,8 @@ internal sealed class ImageIngest
 
     public async Task StoreAsync(JobWriter writer, IncomingImage image, CancellationToken cancellationToken)
     {
+        // A cancel stops the job before its next image, not after it was downloaded and stored.
+        await writer.ThrowIfNoLongerOwnedAsync(cancellationToken).ConfigureAwait(false);
         var job = writer.Job;
         StoredImage stored;
         using (var activity = PipelineTelemetry.ActivitySource.StartActivity(PipelineTelemetry.StoreImageActivity, ActivityKind.Internal))
