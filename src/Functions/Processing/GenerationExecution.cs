@@ -55,6 +55,17 @@ internal sealed class GenerationExecution
                 continue;
             }
 
+            if (JobOutcomeRules.HasExpired(Job, now))
+            {
+                if (await _writer.TryWriteAsync(Expire, cancellationToken).ConfigureAwait(false))
+                {
+                    await PublishEndedAsync(cancellationToken).ConfigureAwait(false);
+                    return;
+                }
+
+                continue;
+            }
+
             switch (Job.Phase)
             {
                 case GenerationPhase.NotStarted:
@@ -124,8 +135,17 @@ internal sealed class GenerationExecution
                 return;
             }
 
-            var ended = await _writer.TryWriteAsync(
-                job => Complete(job, job.CancelRequestedAt is null ? JobOutcomeRules.RecordRetriesExhausted(job) : null), cancellationToken).ConfigureAwait(false);
+            var ended = await _writer.TryWriteAsync(job =>
+            {
+                if (JobOutcomeRules.HasExpired(job, now))
+                {
+                    Expire(job);
+                }
+                else
+                {
+                    Complete(job, job.CancelRequestedAt is null ? JobOutcomeRules.RecordRetriesExhausted(job) : null);
+                }
+            }, cancellationToken).ConfigureAwait(false);
             if (ended)
             {
                 await PublishEndedAsync(cancellationToken).ConfigureAwait(false);
@@ -363,6 +383,9 @@ internal sealed class GenerationExecution
         var status = JobOutcomeRules.CompletedStatus(job);
         End(job, status, JobOutcomeRules.ErrorFor(job, status, error));
     }
+
+    /// <summary>The deadline passed before the Seedream call was sent: the job ends expired, and nothing was paid.</summary>
+    private void Expire(GenerationJob job) => End(job, JobStatus.Expired, JobOutcomeRules.ExpiredError(job));
 
     private void End(GenerationJob job, JobStatus status, JobError? error)
     {
