@@ -158,6 +158,20 @@ public sealed class CancelTests(PipelineFixture fixture)
         }
     }
 
+    [Fact]
+    public void Functions_host_binds_cancel_to_POST_on_its_route_with_a_function_key()
+    {
+        // The Functions SDK generates functions.metadata from the attributes; it is what the host reads.
+        var metadata = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "functions.metadata"))).RootElement;
+        var function = Assert.Single(metadata.EnumerateArray(), f => f.GetProperty("name").GetString() == nameof(CancelGeneration));
+        var trigger = Assert.Single(function.GetProperty("bindings").EnumerateArray(), b => b.GetProperty("direction").GetString() == "In");
+
+        Assert.Equal("httpTrigger", trigger.GetProperty("type").GetString());
+        Assert.Equal("generations/{id}/cancel", trigger.GetProperty("route").GetString());
+        Assert.Equal(["post"], trigger.GetProperty("methods").EnumerateArray().Select(m => m.GetString()));
+        Assert.Equal("Function", trigger.GetProperty("authLevel").GetString());
+    }
+
     private static System.Text.Json.JsonValueKind JsonValueKindOf(System.Text.Json.JsonElement element, string property) =>
         element.TryGetProperty(property, out var value) ? value.ValueKind : System.Text.Json.JsonValueKind.Undefined;
 
