@@ -212,11 +212,13 @@ internal sealed class GenerationExecution
     {
         var request = Job.Request!;
         var started = _services.Time.GetTimestamp();
-        using (var activity = PipelineTelemetry.ActivitySource.StartActivity(PipelineTelemetry.SeedreamGenerateActivity, ActivityKind.Client))
+        // Tags at start, so that listeners see the job on ActivityStarted; the default context parents it on the delivery.
+        using (var activity = PipelineTelemetry.ActivitySource.StartActivity(PipelineTelemetry.SeedreamGenerateActivity, ActivityKind.Client, default(ActivityContext),
+            [new(PipelineTelemetry.JobIdTag, Job.Id), new(PipelineTelemetry.ModelTag, request.Model)]))
         {
-            activity?.SetTag(PipelineTelemetry.JobIdTag, Job.Id);
-            activity?.SetTag(PipelineTelemetry.ModelTag, request.Model);
             ImageGenerationResponse response;
+            // Last look before paying: a cancel recorded since the claim ends the job here, unpaid (one conditional read).
+            await _writer.ThrowIfNoLongerOwnedAsync(cancellationToken).ConfigureAwait(false);
             try
             {
                 Logger.LogInformation("Job {JobId}: sending the generation request to Seedream (attempt {Attempt}).", Job.Id, Job.GenerationAttempts);

@@ -32,6 +32,34 @@ public sealed class CancelTests(PipelineFixture fixture)
     }
 
     [Fact]
+    public async Task A_cancel_between_the_claim_and_the_Seedream_call_ends_the_job_unpaid()
+    {
+        await using var harness = fixture.CreateHarness();
+        var id = await SubmitAsync(harness, TestRequests.Create("a lighthouse in fog"));
+        var message = await ReceiveOneAsync(harness);
+        var generationsBefore = harness.GenerationRequestCount();
+        HttpResult? cancel = null;
+        // The delivery has claimed the job (phase requested, its lease live) and is about to send the billed request.
+        harness.Hooks.SeedreamCallStarting = jobId =>
+        {
+            if (jobId == id)
+            {
+                cancel = harness.CancelAsync(id).GetAwaiter().GetResult();
+            }
+        };
+
+        await harness.Create<ProcessGenerationRequest>().RunAsync(message, CancellationToken.None);
+        harness.Hooks.SeedreamCallStarting = null;
+
+        Assert.Equal(202, cancel!.Status);
+        var job = (await harness.GetJobAsync(id)).Json;
+        Assert.Equal("cancelled", job.GetProperty("status").GetString());
+        Assert.Equal(0m, job.GetProperty("cost").GetProperty("amount").GetDecimal());
+        Assert.Equal(0, harness.GenerationRequestCount() - generationsBefore);
+        Assert.Equal(JobEventPublisher.CancelledType, Assert.Single(harness.EventsFor(id)).Type);
+    }
+
+    [Fact]
     public async Task Cancelling_an_ended_job_is_a_409_problem_and_an_unknown_one_a_404()
     {
         await using var harness = fixture.CreateHarness();
