@@ -91,6 +91,10 @@ public sealed class PipelineHarness : IAsyncDisposable
     public Task<HttpResult> GetImageAsync(string id, int index) =>
         InvokeHttpAsync("GET", $"/api/generations/{id}/images/{index}", request => Create<GetGenerationImage>().RunAsync(request, id, index, CancellationToken.None), null, null, null);
 
+    /// <summary>POST /api/generations/{id}/cancel.</summary>
+    public Task<HttpResult> CancelAsync(string id) =>
+        InvokeHttpAsync("POST", $"/api/generations/{id}/cancel", request => Create<CancelGeneration>().RunAsync(request, id, CancellationToken.None), null, null, null);
+
     /// <summary>Submits over HTTP, runs the queue until it is empty and returns the job as the status API shows it.</summary>
     public async Task<JsonElement> SubmitAndRunAsync(string json)
     {

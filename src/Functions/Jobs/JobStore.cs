@@ -42,6 +42,29 @@ public class JobStore
         return new StoredJob(job, result.Value.ETag);
     }
 
+    /// <summary>The record if it changed since <paramref name="current"/> (a conditional GET on its ETag); null when it did not.</summary>
+    public virtual async Task<StoredJob?> GetIfChangedAsync(StoredJob current, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(current);
+        try
+        {
+            var content = await JobBlob(current.Job.Id).DownloadContentAsync(
+                new BlobDownloadOptions { Conditions = new BlobRequestConditions { IfNoneMatch = current.ETag } }, cancellationToken).ConfigureAwait(false);
+            if (content.GetRawResponse().Status == 304)
+            {
+                return null;
+            }
+
+            var job = content.Value.Content.ToObjectFromJson<GenerationJob>(JobJson.Options)
+                ?? throw new JsonException($"Job {current.Job.Id} holds JSON null.");
+            return new StoredJob(job, content.Value.Details.ETag);
+        }
+        catch (RequestFailedException e) when (e.Status == 304)
+        {
+            return null;
+        }
+    }
+
     /// <summary>Creates the record; null when a job with that id already exists.</summary>
     public virtual async Task<StoredJob?> TryCreateAsync(GenerationJob job, CancellationToken cancellationToken)
     {

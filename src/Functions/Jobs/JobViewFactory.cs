@@ -19,7 +19,9 @@ public sealed record JobView(
     JobUsage? Usage,
     JobCost? Cost,
     JobError? Error,
-    SourceBlob? SourceBlob = null);
+    SourceBlob? SourceBlob = null,
+    DateTimeOffset? Deadline = null,
+    DateTimeOffset? CancelRequestedAt = null);
 
 public sealed record JobProgress(int ImagesStored, int ImagesFailed, bool GenerationAnswered);
 
@@ -55,7 +57,9 @@ public sealed class JobViewFactory
             job.Usage,
             job.Cost,
             job.Error,
-            job.SourceBlob);
+            job.SourceBlob,
+            job.Deadline,
+            job.CancelRequestedAt);
     }
 
     /// <summary>Base64 reference images (<c>data:</c> URIs) can be megabytes; the view names them instead of echoing them.</summary>

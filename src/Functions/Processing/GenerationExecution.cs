@@ -20,7 +20,7 @@ internal sealed class GenerationExecution
         _writer = writer;
     }
 
-    private GenerationJob Job => _writer.Job;
+    public GenerationJob Job => _writer.Job;
 
     private ILogger Logger => _services.Logger;
 
@@ -41,6 +41,29 @@ internal sealed class GenerationExecution
                 // Another delivery is working on it: look again once its lease has run out (the watchdog).
                 await _services.Recheck.ScheduleAsync(Job, lease.ExpiresAt - now, cancellationToken).ConfigureAwait(false);
                 return;
+            }
+
+            if (Job.CancelRequestedAt is not null)
+            {
+                // Cancelled while a delivery ran it, and that delivery is gone: end it as the cancel asked.
+                if (await _writer.TryWriteAsync(job => Complete(job, error: null), cancellationToken).ConfigureAwait(false))
+                {
+                    await PublishEndedAsync(cancellationToken).ConfigureAwait(false);
+                    return;
+                }
+
+                continue;
+            }
+
+            if (JobOutcomeRules.HasExpired(Job, now))
+            {
+                if (await _writer.TryWriteAsync(Expire, cancellationToken).ConfigureAwait(false))
+                {
+                    await PublishEndedAsync(cancellationToken).ConfigureAwait(false);
+                    return;
+                }
+
+                continue;
             }
 
             switch (Job.Phase)
@@ -112,7 +135,18 @@ internal sealed class GenerationExecution
                 return;
             }
 
-            if (await _writer.TryWriteAsync(job => Complete(job, JobOutcomeRules.RecordRetriesExhausted(job)), cancellationToken).ConfigureAwait(false))
+            var ended = await _writer.TryWriteAsync(job =>
+            {
+                if (JobOutcomeRules.HasExpired(job, now))
+                {
+                    Expire(job);
+                }
+                else
+                {
+                    Complete(job, job.CancelRequestedAt is null ? JobOutcomeRules.RecordRetriesExhausted(job) : null);
+                }
+            }, cancellationToken).ConfigureAwait(false);
+            if (ended)
             {
                 await PublishEndedAsync(cancellationToken).ConfigureAwait(false);
                 return;
@@ -122,15 +156,69 @@ internal sealed class GenerationExecution
 
     public Task ReleaseAfterFailureAsync() => _writer.ReleaseAfterFailureAsync();
 
+    /// <summary>
+    /// Cancels the job: a job no delivery is running ends cancelled here and now (nothing is paid if it was not sent);
+    /// a running one gets the cancel recorded, and its delivery stops before its next image and ends it.
+    /// </summary>
+    public async Task<CancelOutcome> CancelAsync(CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var now = _writer.Now;
+            if (Job.IsTerminal)
+            {
+                return CancelOutcome.AlreadyEnded;
+            }
+
+            if (Job.Lease is { } lease && lease.IsLive(now) && lease.Owner != _writer.Owner)
+            {
+                if (Job.CancelRequestedAt is not null || await _writer.TryWriteAsync(job => job.CancelRequestedAt = now, cancellationToken).ConfigureAwait(false))
+                {
+                    Logger.LogInformation("Job {JobId}: cancel recorded; the running delivery stops before its next image.", Job.Id);
+                    return CancelOutcome.Requested;
+                }
+
+                continue;
+            }
+
+            var ended = await _writer.TryWriteAsync(job =>
+            {
+                job.CancelRequestedAt ??= now;
+                Complete(job, error: null);
+            }, cancellationToken).ConfigureAwait(false);
+            if (ended)
+            {
+                try
+                {
+                    await PublishEndedAsync(cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    // The job is cancelled either way; a queue delivery publishes the event (the outbox takes over the claim).
+                    Logger.LogWarning(e, "Job {JobId}: the Cancelled event could not be published now; the queue will publish it.", Job.Id);
+                    await _writer.ReleaseAfterFailureAsync().ConfigureAwait(false);
+                    await _services.Recheck.ScheduleAsync(Job, TimeSpan.Zero, CancellationToken.None).ConfigureAwait(false);
+                }
+
+                return CancelOutcome.Cancelled;
+            }
+        }
+    }
+
+    /// <summary>This delivery saw a cancel recorded on the job it runs: it ends the job cancelled, keeping what was stored.</summary>
+    public Task EndCancelledAsync(CancellationToken cancellationToken) => FinishOwnedAsync(error: null, cancellationToken);
+
     private async Task GenerateAsync(CancellationToken cancellationToken)
     {
         var request = Job.Request!;
         var started = _services.Time.GetTimestamp();
-        using (var activity = PipelineTelemetry.ActivitySource.StartActivity(PipelineTelemetry.SeedreamGenerateActivity, ActivityKind.Client))
+        // Tags at start, so that listeners see the job on ActivityStarted; the default context parents it on the delivery.
+        using (var activity = PipelineTelemetry.ActivitySource.StartActivity(PipelineTelemetry.SeedreamGenerateActivity, ActivityKind.Client, default(ActivityContext),
+            [new(PipelineTelemetry.JobIdTag, Job.Id), new(PipelineTelemetry.ModelTag, request.Model)]))
         {
-            activity?.SetTag(PipelineTelemetry.JobIdTag, Job.Id);
-            activity?.SetTag(PipelineTelemetry.ModelTag, request.Model);
             ImageGenerationResponse response;
+            // Last look before paying: a cancel recorded since the claim ends the job here, unpaid (one conditional read).
+            await _writer.ThrowIfNoLongerOwnedAsync(cancellationToken).ConfigureAwait(false);
             try
             {
                 Logger.LogInformation("Job {JobId}: sending the generation request to Seedream (attempt {Attempt}).", Job.Id, Job.GenerationAttempts);
@@ -287,11 +375,19 @@ internal sealed class GenerationExecution
     /// <summary>Ends a run: the status from what was stored and failed, its error, usage and cost, and the claimed terminal event.</summary>
     private void Complete(GenerationJob job, JobError? error)
     {
-        JobOutcomeRules.MarkUnreadRestLost(job);
+        if (job.CancelRequestedAt is null)
+        {
+            // A cancelled run stopped reading on purpose: nothing it did not read counts as lost.
+            JobOutcomeRules.MarkUnreadRestLost(job);
+        }
+
         job.Usage ??= job.Answer?.Usage;
         var status = JobOutcomeRules.CompletedStatus(job);
         End(job, status, JobOutcomeRules.ErrorFor(job, status, error));
     }
+
+    /// <summary>The deadline passed before the Seedream call was sent: the job ends expired, and nothing was paid.</summary>
+    private void Expire(GenerationJob job) => End(job, JobStatus.Expired, JobOutcomeRules.ExpiredError(job));
 
     private void End(GenerationJob job, JobStatus status, JobError? error)
     {

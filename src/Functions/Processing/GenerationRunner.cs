@@ -29,6 +29,20 @@ public sealed class GenerationRunner
     public Task<bool> AbandonAsync(string jobId, CancellationToken cancellationToken) =>
         ExecuteAsync(jobId, PipelineTelemetry.AbandonGenerationActivity, (execution, ct) => execution.AbandonAsync(ct), cancellationToken);
 
+    /// <summary>
+    /// Cancels <paramref name="stored"/> (see <see cref="GenerationExecution.CancelAsync"/>): ended now, recorded for
+    /// the delivery running it, or already ended. The job as it stands afterwards comes with the outcome.
+    /// </summary>
+    public async Task<CancelResult> CancelAsync(StoredJob stored, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(stored);
+        using var activity = PipelineTelemetry.StartJobActivity(PipelineTelemetry.CancelGenerationActivity, stored.Job.Id, stored.Job.TraceParent, ActivityKind.Internal);
+        var execution = new GenerationExecution(_services, _services.NewWriter(stored));
+        var outcome = await execution.CancelAsync(cancellationToken).ConfigureAwait(false);
+        activity.SetTag("seedream.cancel.outcome", outcome.ToString());
+        return new CancelResult(outcome, execution.Job);
+    }
+
     private async Task<bool> ExecuteAsync(string jobId, string activityName, Func<GenerationExecution, CancellationToken, Task> step, CancellationToken cancellationToken)
     {
         var stored = await _services.Jobs.GetAsync(jobId, cancellationToken).ConfigureAwait(false);
@@ -41,7 +55,14 @@ public sealed class GenerationRunner
         var execution = new GenerationExecution(_services, _services.NewWriter(stored));
         try
         {
-            await step(execution, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await step(execution, cancellationToken).ConfigureAwait(false);
+            }
+            catch (CancelRequestedException)
+            {
+                await execution.EndCancelledAsync(cancellationToken).ConfigureAwait(false);
+            }
         }
         catch (LeaseLostException)
         {
@@ -78,3 +99,19 @@ public sealed class GenerationRunner
             new(Jobs, Time, Options.LeaseDuration, Logger, Guid.NewGuid().ToString("N"), stored);
     }
 }
+
+/// <summary>How a cancel went.</summary>
+public enum CancelOutcome
+{
+    /// <summary>The job ended cancelled now (before its Seedream call, or after the delivery running it was gone).</summary>
+    Cancelled,
+
+    /// <summary>A delivery is running the job: the cancel is recorded; it stops before its next image and ends the job cancelled.</summary>
+    Requested,
+
+    /// <summary>The job had already ended; nothing changed.</summary>
+    AlreadyEnded,
+}
+
+/// <summary>A cancel's outcome and the job as it stands after it.</summary>
+public sealed record CancelResult(CancelOutcome Outcome, GenerationJob Job);

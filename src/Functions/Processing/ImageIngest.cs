@@ -46,12 +46,13 @@ internal sealed class ImageIngest
 
     public async Task StoreAsync(JobWriter writer, IncomingImage image, CancellationToken cancellationToken)
     {
+        // A cancel stops the job before its next image, not after it was downloaded and stored.
+        await writer.ThrowIfNoLongerOwnedAsync(cancellationToken).ConfigureAwait(false);
         var job = writer.Job;
         StoredImage stored;
-        using (var activity = PipelineTelemetry.ActivitySource.StartActivity(PipelineTelemetry.StoreImageActivity, ActivityKind.Internal))
+        using (var activity = PipelineTelemetry.ActivitySource.StartActivity(PipelineTelemetry.StoreImageActivity, ActivityKind.Internal, default(ActivityContext),
+            [new(PipelineTelemetry.JobIdTag, job.Id), new(PipelineTelemetry.ImageIndexTag, image.Index)]))
         {
-            activity?.SetTag(PipelineTelemetry.JobIdTag, job.Id);
-            activity?.SetTag(PipelineTelemetry.ImageIndexTag, image.Index);
             try
             {
                 var content = await image.OpenAsync(cancellationToken).ConfigureAwait(false);

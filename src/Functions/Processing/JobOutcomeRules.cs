@@ -27,11 +27,15 @@ public static class JobOutcomeRules
     /// <summary>The most images one response can hold (references count against it).</summary>
     public const int MaxSeriesImages = 15;
 
-    /// <summary>How a finished run ends: failed without an image, succeeded without a failure, else partially succeeded.</summary>
+    /// <summary>
+    /// How a run ends: cancelled once a cancel was recorded (whatever happened after it), else failed without an image,
+    /// succeeded without a failure, and partially succeeded with both.
+    /// </summary>
     public static JobStatus CompletedStatus(GenerationJob job)
     {
         ArgumentNullException.ThrowIfNull(job);
-        return job.Images.Count == 0 ? JobStatus.Failed
+        return job.CancelRequestedAt is not null ? JobStatus.Cancelled
+            : job.Images.Count == 0 ? JobStatus.Failed
             : job.Failures.Count == 0 ? JobStatus.Succeeded
             : JobStatus.PartiallySucceeded;
     }

@@ -89,6 +89,28 @@ internal sealed class JobWriter
         }
     }
 
+    /// <summary>
+    /// Between images: re-reads the record only if its ETag changed, and stops this delivery if the job was cancelled
+    /// or taken over meanwhile. One small conditional request per image, never per byte.
+    /// </summary>
+    public async Task ThrowIfNoLongerOwnedAsync(CancellationToken cancellationToken)
+    {
+        if (await _store.GetIfChangedAsync(Stored, cancellationToken).ConfigureAwait(false) is { } newer)
+        {
+            Stored = newer;
+        }
+
+        if (Job.IsTerminal || Job.Lease?.Owner != Owner)
+        {
+            throw new LeaseLostException();
+        }
+
+        if (Job.CancelRequestedAt is not null)
+        {
+            throw new CancelRequestedException();
+        }
+    }
+
     public async Task ReloadAsync(CancellationToken cancellationToken) =>
         Stored = await _store.GetAsync(Job.Id, cancellationToken).ConfigureAwait(false)
             ?? throw new InvalidOperationException($"Job {Job.Id} disappeared while it was being processed.");

@@ -36,6 +36,26 @@ public sealed class JobOutcomeRulesTests
         Assert.Equal($"j.{JobStatusNames.Of(status).Replace("partially_succeeded", "completed", StringComparison.Ordinal).Replace("succeeded", "completed", StringComparison.Ordinal)}", job.TerminalEvent.Id);
     }
 
+    [Fact]
+    public void A_job_refused_at_intake_is_failed_with_an_unclaimed_Failed_event_for_the_runner_to_publish()
+    {
+        var now = new DateTimeOffset(2026, 11, 29, 9, 0, 0, TimeSpan.Zero);
+        var deadline = now.AddMinutes(10);
+        var job = JobFactory.Create("q-1", "queue", null, "hash", new Dictionary<string, string> { ["k"] = "v" }, "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
+            deadline: deadline);
+        Assert.Equal((JobStatus.Queued, deadline, "v"), (job.Status, job.Deadline, job.Metadata["k"]));
+
+        JobFactory.Reject(job, new JobError("InvalidRequest", "bad"), now);
+
+        Assert.Equal(JobStatus.Failed, job.Status);
+        Assert.Equal(now, job.CompletedAt);
+        Assert.Equal("InvalidRequest", job.Error!.Code);
+        Assert.Null(job.Lease);
+        Assert.Equal(("q-1.failed", JobEventPublisher.FailedType), (job.TerminalEvent!.Id, job.TerminalEvent.Type));
+        Assert.Null(job.TerminalEvent.ClaimedBy);
+        Assert.Null(job.TerminalEvent.PublishedAt);
+    }
+
     [Theory]
     [InlineData(JobStatus.Queued)]
     [InlineData(JobStatus.Running)]

@@ -19,6 +19,7 @@ public sealed class PipelineObserver : IDisposable
         {
             ShouldListenTo = source => source.Name == PipelineTelemetry.ActivitySourceName,
             Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStarted = OnStarted,
             ActivityStopped = OnStopped,
         };
         ActivitySource.AddActivityListener(_listener);
@@ -27,7 +28,18 @@ public sealed class PipelineObserver : IDisposable
     /// <summary>Called with (job id, index) once an image is in its blob and recorded on the job, before anything else happens.</summary>
     public Action<string, int>? ImageStored { get; set; }
 
+    /// <summary>Called with the job id when a delivery starts its Seedream call span, just before the billed request is sent.</summary>
+    public Action<string>? SeedreamCallStarting { get; set; }
+
     public void Dispose() => _listener.Dispose();
+
+    private void OnStarted(Activity activity)
+    {
+        if (activity.OperationName == PipelineTelemetry.SeedreamGenerateActivity && SeedreamCallStarting is { } starting)
+        {
+            starting((string)activity.GetTagItem(PipelineTelemetry.JobIdTag)!);
+        }
+    }
 
     private void OnStopped(Activity activity)
     {
