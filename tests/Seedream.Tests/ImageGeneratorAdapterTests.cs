@@ -54,7 +54,8 @@ public sealed class ImageGeneratorAdapterTests(EmulatorFixture emulator) : IClas
 
         // MEAI's span wraps the client's own span.
         var outer = Assert.Single(spans, span => span.Source.Name == "adapter-test");
-        var inner = Assert.Single(spans, span => span.Source.Name == SeedreamTelemetry.ActivitySourceName);
+        // Other test classes run in parallel and report to the same source: this call's span is the one in MEAI's trace.
+        var inner = Assert.Single(spans, span => span.Source.Name == SeedreamTelemetry.ActivitySourceName && span.TraceId == outer.TraceId);
         Assert.Equal(outer.SpanId, inner.ParentSpanId);
         Assert.Equal(3, inner.GetTagItem("seedream.response.images"));
     }
