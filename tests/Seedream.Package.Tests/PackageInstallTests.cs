@@ -40,6 +40,18 @@ public sealed class PackageInstallTests
             Assert.Equal("README.md", Field("readme"));
             Assert.Contains("seedream", Field("tags"));
             Assert.False(string.IsNullOrWhiteSpace(Field("description")));
+            var dependencies = metadata.Descendants().Where(element => element.Name.LocalName == "dependency")
+                .Select(element => element.Attribute("id")!.Value).ToList();
+            if (id == CoreId)
+            {
+                // The adapter lives in its own package so that the core forces no Microsoft.Extensions.AI dependency.
+                Assert.DoesNotContain(dependencies, dependency => dependency.StartsWith("Microsoft.Extensions.AI", StringComparison.Ordinal));
+            }
+            else
+            {
+                Assert.Contains(CoreId, dependencies);
+                Assert.Contains("Microsoft.Extensions.AI", dependencies);
+            }
         }
     }
 
