@@ -61,8 +61,8 @@ internal sealed class SeedreamImageGenerator : IImageGenerator
         }
 
         return serviceType == typeof(ImageGeneratorMetadata) ? _metadata
-            : serviceType.IsInstanceOfType(_client) ? _client
             : serviceType.IsInstanceOfType(this) ? this
+            : serviceType.IsInstanceOfType(_client) ? _client
             : null;
     }
 
