@@ -4,13 +4,17 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-if [[ ! -x node_modules/.bin/azurite ]]; then
-  echo "Installing Azurite (npm ci)..."
+if [[ ! -x node_modules/.bin/azurite || ! -d node_modules/openai ]]; then
+  echo "Installing Azurite and the OpenAI JS client (npm ci)..."
   npm ci --no-audit --no-fund --loglevel=error
 fi
 
 dotnet restore Functions.sln --nologo -v quiet
 dotnet build Functions.sln --no-restore --nologo -c Release -v quiet -clp:ErrorsOnly
+# The client packages, for tests/Seedream.Package.Tests (installs them into a fresh project).
+for project in src/Seedream src/Seedream.Extensions.AI; do
+  dotnet pack "$project" --no-build --nologo -c Release -v quiet -o artifacts/packages
+done
 
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT

@@ -75,7 +75,7 @@ public static class ImageGenerationRequestValidator
 
     private static void ValidateModelSpecificFields(ImageGenerationRequest request, ModelCapabilities model, List<SeedreamValidationError> errors)
     {
-        ValidateSize(request.Size, model, errors);
+        ValidateSize(request.Size?.ToString(), model, errors);
 
         if (request.Seed is { } seed && model.SupportsSeed && (seed < -1 || seed > int.MaxValue))
         {
@@ -87,12 +87,12 @@ public static class ImageGenerationRequestValidator
             errors.Add(Invalid("guidance_scale", "guidance_scale must be between 1 and 10."));
         }
 
-        if (string.Equals(request.SequentialImageGeneration, "auto", StringComparison.Ordinal) && !model.SupportsSequentialGeneration)
+        if (string.Equals(request.SequentialImageGeneration?.ToString(), "auto", StringComparison.Ordinal) && !model.SupportsSequentialGeneration)
         {
             errors.Add(NotSupported("sequential_image_generation"));
         }
 
-        if (request.Stream == true && !model.SupportsStreaming)
+        if (request.EnableStreaming == true && !model.SupportsStreaming)
         {
             errors.Add(NotSupported("stream"));
         }
@@ -112,7 +112,7 @@ public static class ImageGenerationRequestValidator
         }
 
         // JPEG-only models: asking for jpeg is harmless, asking for png cannot be honoured.
-        if (string.Equals(request.OutputFormat, "png", StringComparison.Ordinal) && model.OutputFormats.Count == 0)
+        if (string.Equals(request.OutputFormat?.ToString(), "png", StringComparison.Ordinal) && model.OutputFormats.Count == 0)
         {
             errors.Add(NotSupported("output_format"));
         }
@@ -139,7 +139,7 @@ public static class ImageGenerationRequestValidator
                 errors.Add(new SeedreamValidationError("background", InvalidParameter, "transparent background requires exactly one input image"));
             }
 
-            if (request.OutputFormat is not null && !string.Equals(request.OutputFormat, "png", StringComparison.Ordinal))
+            if (request.OutputFormat is not null && !string.Equals(request.OutputFormat?.ToString(), "png", StringComparison.Ordinal))
             {
                 errors.Add(new SeedreamValidationError("output_format", InvalidParameter, "must be png when background is transparent"));
             }
@@ -321,17 +321,17 @@ public static class ImageGenerationRequestValidator
 
     private static void ValidateEnumerations(ImageGenerationRequest request, List<SeedreamValidationError> errors)
     {
-        if (request.ResponseFormat is { } responseFormat && !ResponseFormats.Contains(responseFormat, StringComparer.Ordinal))
+        if (request.ResponseFormat?.ToString() is { } responseFormat && !ResponseFormats.Contains(responseFormat, StringComparer.Ordinal))
         {
             errors.Add(Invalid("response_format", "must be one of: url, b64_json"));
         }
 
-        if (request.OutputFormat is { } outputFormat && !KnownOutputFormats.Contains(outputFormat, StringComparer.Ordinal))
+        if (request.OutputFormat?.ToString() is { } outputFormat && !KnownOutputFormats.Contains(outputFormat, StringComparer.Ordinal))
         {
             errors.Add(Invalid("output_format", "must be one of: jpeg, png"));
         }
 
-        if (request.SequentialImageGeneration is { } sequential && !SequentialModes.Contains(sequential, StringComparer.Ordinal))
+        if (request.SequentialImageGeneration?.ToString() is { } sequential && !SequentialModes.Contains(sequential, StringComparer.Ordinal))
         {
             errors.Add(Invalid("sequential_image_generation", "must be one of: auto, disabled"));
         }

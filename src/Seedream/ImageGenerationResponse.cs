@@ -1,6 +1,7 @@
 using System.Net.Http;
 using System.Runtime.CompilerServices;
 using System.Text;
+using Seedream.Http;
 using Seedream.Streaming;
 
 namespace Seedream;
@@ -9,7 +10,8 @@ namespace Seedream;
 /// An answer to a generation request whose headers have arrived. The body (JSON or SSE) is read once, in order, by
 /// <see cref="ReadImagesAsync"/>; images are handed out as the body reaches them, never buffered.
 /// </summary>
-public sealed class ImageGenerationResponse : IAsyncDisposable
+/// <remarks>Build instances for tests with <see cref="SeedreamModelFactory.ImageGenerationResponse"/>; derive to mock.</remarks>
+public class ImageGenerationResponse : IAsyncDisposable
 {
     private const string PartialSucceeded = "image_generation.partial_succeeded";
     private const string PartialFailed = "image_generation.partial_failed";
@@ -25,7 +27,33 @@ public sealed class ImageGenerationResponse : IAsyncDisposable
     private readonly string? _defaultOutputFormat;
     private readonly long _maxImageBytes;
     private readonly string? _apiKey;
+    private readonly IReadOnlyList<GeneratedImage>? _fixedImages;
+    private readonly GenerationTelemetry? _telemetry;
     private bool _readStarted;
+
+    /// <summary>For mocking frameworks.</summary>
+    protected ImageGenerationResponse()
+    {
+        _response = null!;
+        _reader = null!;
+        _scanner = null!;
+        _lifetime = null!;
+        _client = null!;
+    }
+
+    /// <summary>The model factory's response: fixed images and usage, no body behind it.</summary>
+    internal ImageGenerationResponse(IReadOnlyList<GeneratedImage> images, string? model, DateTimeOffset? created, ImageGenerationUsage? usage,
+        IReadOnlyList<ImageGenerationTool>? tools, bool isStreaming, string? requestId)
+        : this()
+    {
+        _fixedImages = images;
+        Model = model;
+        Created = created;
+        Usage = usage;
+        Tools = tools;
+        IsStreaming = isStreaming;
+        RequestId = requestId;
+    }
 
     internal ImageGenerationResponse(
         HttpResponseMessage response,
@@ -36,8 +64,10 @@ public sealed class ImageGenerationResponse : IAsyncDisposable
         string? defaultOutputFormat,
         long maxImageBytes,
         string? clientRequestId,
-        string? apiKey)
+        string? apiKey,
+        GenerationTelemetry? telemetry = null)
     {
+        _telemetry = telemetry;
         _response = response;
         _reader = reader;
         _scanner = new JsonStreamScanner(reader);
@@ -52,31 +82,36 @@ public sealed class ImageGenerationResponse : IAsyncDisposable
     }
 
     /// <summary>Server request id (<c>x-request-id</c>).</summary>
-    public string? RequestId { get; }
+    public virtual string? RequestId { get; }
 
     /// <summary>The <c>X-Client-Request-Id</c> this client sent.</summary>
-    public string? ClientRequestId { get; }
+    public virtual string? ClientRequestId { get; }
 
     /// <summary>True for a server-sent-event body (stream=true), false for one JSON document.</summary>
-    public bool IsStreaming { get; }
+    public virtual bool IsStreaming { get; }
 
     /// <summary>Model as echoed by the server; known once the body reached it.</summary>
-    public string? Model { get; private set; }
+    public virtual string? Model { get; private set; }
 
-    public DateTimeOffset? Created { get; private set; }
+    /// <summary>The response's <c>created</c> time; known once the body reached it.</summary>
+    public virtual DateTimeOffset? Created { get; private set; }
 
     /// <summary>Known once <see cref="ReadImagesAsync"/> has completed.</summary>
-    public ImageGenerationUsage? Usage { get; private set; }
+    public virtual ImageGenerationUsage? Usage { get; private set; }
 
     /// <summary>Tools the model actually used.</summary>
-    public IReadOnlyList<ImageGenerationTool>? Tools { get; private set; }
+    public virtual IReadOnlyList<ImageGenerationTool>? Tools { get; private set; }
 
     /// <summary>
     /// Single pass over the body: one item per <c>data[]</c> element or per <c>partial_*</c> event, in order. An
     /// inline (b64_json) item's content must be read before the next item is requested; whatever is unread is skipped.
     /// A top-level <c>error</c> in a 200 body, or an SSE error event, throws <see cref="SeedreamException"/>.
     /// </summary>
-    public async IAsyncEnumerable<GeneratedImage> ReadImagesAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
+    /// <param name="cancellationToken">Cancels reading the body.</param>
+    /// <returns>The images in the order the body holds them.</returns>
+    /// <exception cref="InvalidOperationException">The body was already read.</exception>
+    /// <exception cref="SeedreamException">The body holds an error, is cut short or is not the expected JSON/SSE.</exception>
+    public virtual async IAsyncEnumerable<GeneratedImage> ReadImagesAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         if (_readStarted)
         {
@@ -84,18 +119,56 @@ public sealed class ImageGenerationResponse : IAsyncDisposable
         }
 
         _readStarted = true;
-        var items = IsStreaming ? ReadEventStreamAsync(cancellationToken) : ReadJsonDocumentAsync(cancellationToken);
-        await foreach (var image in items.ConfigureAwait(false))
+        if (_fixedImages is not null)
         {
-            yield return image;
+            foreach (var fixedImage in _fixedImages)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                yield return fixedImage;
+            }
+
+            yield break;
         }
+
+        var items = IsStreaming ? ReadEventStreamAsync(cancellationToken) : ReadJsonDocumentAsync(cancellationToken);
+        var enumerator = items.GetAsyncEnumerator(cancellationToken);
+        await using (enumerator.ConfigureAwait(false))
+        {
+            while (true)
+            {
+                GeneratedImage image;
+                try
+                {
+                    if (!await enumerator.MoveNextAsync().ConfigureAwait(false))
+                    {
+                        break;
+                    }
+
+                    image = enumerator.Current;
+                }
+                catch (Exception ex)
+                {
+                    _telemetry?.Finish(Model, Usage, ex);
+                    throw;
+                }
+
+                _telemetry?.ImageSeen(image);
+                yield return image;
+            }
+        }
+
+        _telemetry?.Finish(Model, Usage, failure: null);
     }
 
-    public ValueTask DisposeAsync()
+    /// <summary>Releases the connection; an unread body is abandoned.</summary>
+    /// <returns>A completed task.</returns>
+    public virtual ValueTask DisposeAsync()
     {
-        _response.Dispose();
-        _reader.Dispose();
-        _lifetime.Dispose();
+        _telemetry?.Finish(Model, Usage, failure: null, abandoned: true);
+        _response?.Dispose();
+        _reader?.Dispose();
+        _lifetime?.Dispose();
+        GC.SuppressFinalize(this);
         return ValueTask.CompletedTask;
     }
 
@@ -301,7 +374,11 @@ public sealed class ImageGenerationResponse : IAsyncDisposable
                     image.Size = await _scanner.ReadStringAsync(cancellationToken).ConfigureAwait(false);
                     break;
                 case "output_format":
-                    image.OutputFormat = await _scanner.ReadStringAsync(cancellationToken).ConfigureAwait(false) ?? image.OutputFormat;
+                    if (await _scanner.ReadStringAsync(cancellationToken).ConfigureAwait(false) is { } outputFormat)
+                    {
+                        image.OutputFormat = outputFormat;
+                    }
+
                     break;
                 case "error":
                     item.Error = await ReadErrorAsync(cancellationToken).ConfigureAwait(false);

@@ -32,16 +32,25 @@ public sealed class ImageReferences : IReadOnlyList<string>
     /// <summary>True when the parameter is (or came as) one JSON string rather than an array.</summary>
     public bool IsSingle { get; }
 
+    /// <summary>The number of references.</summary>
     public int Count => _references.Length;
 
+    /// <summary>A reference: an http(s) URL or a data URI.</summary>
+    /// <param name="index">Its position.</param>
     public string this[int index] => _references[index];
 
+    /// <summary>The references in order.</summary>
+    /// <returns>An enumerator.</returns>
     public IEnumerator<string> GetEnumerator() => ((IEnumerable<string>)_references).GetEnumerator();
 
     IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
 
+    /// <summary>One reference, sent as a JSON string.</summary>
+    /// <param name="reference">An http(s) URL or a data URI.</param>
     public static implicit operator ImageReferences(string reference) => new(reference);
 
+    /// <summary>A list of references, sent as a JSON array.</summary>
+    /// <param name="references">http(s) URLs or data URIs.</param>
     public static implicit operator ImageReferences(string[] references) => new(references);
 }
 

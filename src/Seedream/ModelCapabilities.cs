@@ -12,8 +12,10 @@ public sealed class ModelCapabilities
     /// <summary>Family name as the server spells it in messages, e.g. <c>doubao-seedream-4-5</c>.</summary>
     public string Family { get; }
 
+    /// <summary>The model ids (Volcengine and BytePlus spellings) these capabilities belong to.</summary>
     public IReadOnlyList<string> ModelIds { get; }
 
+    /// <summary>False for models that need a reference image (SeedEdit).</summary>
     public bool SupportsTextToImage { get; init; } = true;
 
     /// <summary>Minimum number of reference images (1 for image-to-image-only models).</summary>
@@ -34,21 +36,28 @@ public sealed class ModelCapabilities
     /// <summary>False when only keywords are accepted (SeedEdit <c>adaptive</c>).</summary>
     public bool SupportsExplicitSize { get; init; } = true;
 
+    /// <summary>Smallest W×H of an explicit size.</summary>
     public long MinPixels { get; init; }
 
+    /// <summary>Largest W×H of an explicit size.</summary>
     public long MaxPixels { get; init; }
 
     /// <summary>Largest allowed W/H and H/W ratio; 0 when the contract states none.</summary>
     public double MaxAspectRatio { get; init; } = 16;
 
+    /// <summary>The size used when <c>size</c> is absent.</summary>
     public string DefaultSize { get; init; } = "2048x2048";
 
+    /// <summary>Whether <c>seed</c> is accepted.</summary>
     public bool SupportsSeed { get; init; }
 
+    /// <summary>Whether <c>guidance_scale</c> is accepted.</summary>
     public bool SupportsGuidanceScale { get; init; }
 
+    /// <summary>Whether <c>sequential_image_generation: auto</c> (groups) is accepted.</summary>
     public bool SupportsSequentialGeneration { get; init; }
 
+    /// <summary>Whether <c>stream: true</c> is accepted.</summary>
     public bool SupportsStreaming { get; init; }
 
     /// <summary>Accepted <c>optimize_prompt_options.mode</c> values; empty when the option is rejected.</summary>
@@ -57,8 +66,10 @@ public sealed class ModelCapabilities
     /// <summary>Accepted <c>output_format</c> values; models without the option always produce JPEG.</summary>
     public IReadOnlyList<string> OutputFormats { get; init; } = [];
 
+    /// <summary>The format produced when <c>output_format</c> is absent.</summary>
     public string DefaultOutputFormat { get; init; } = "jpeg";
 
+    /// <summary>Whether the <c>web_search</c> tool is accepted.</summary>
     public bool SupportsWebSearch { get; init; }
 
     /// <summary>Seedream 5.0 pro: <c>layer_decomposition</c> and <c>background</c>.</summary>

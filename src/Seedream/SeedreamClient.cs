@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net;
 using System.Net.Http;
 using System.Net.Http.Headers;
@@ -12,13 +13,19 @@ namespace Seedream;
 /// Typed client for the Seedream images API (Ark <c>/api/v3</c> and OpenAI-compatible gateways <c>/v1</c>).
 /// Thread-safe. A generation is billed, so a POST is repeated only on 429 and on failures before it was sent.
 /// </summary>
-public class SeedreamClient
+/// <remarks>
+/// A client created from <see cref="SeedreamClientOptions"/> owns its HTTP handlers: dispose it (or keep one for the
+/// application's lifetime). A client built on HttpClients from IHttpClientFactory (the DI registration) owns nothing.
+/// </remarks>
+public class SeedreamClient : IDisposable
 {
     private readonly HttpClient _apiClient = null!;
     private readonly HttpClient _downloadClient = null!;
     private readonly SeedreamClientOptions _options = null!;
     private readonly ILogger _logger = NullLogger.Instance;
     private readonly TimeProvider _timeProvider = TimeProvider.System;
+    private readonly bool _ownsHttpClients;
+    private int _disposed;
 
     /// <summary>A model list is a small document: a gateway that takes longer is not answering.</summary>
     private static readonly TimeSpan ModelListTimeout = TimeSpan.FromSeconds(60);
@@ -29,19 +36,28 @@ public class SeedreamClient
     {
     }
 
-    /// <summary>A client that owns its HTTP stack (same resilience rules and download guards as the DI registration).</summary>
+    /// <summary>A client that owns its HTTP stack (same resilience rules and download guards as the DI registration); dispose it.</summary>
+    /// <param name="options">The settings; copied and validated.</param>
+    /// <exception cref="ArgumentException">The options are not usable (every problem is named).</exception>
     public SeedreamClient(SeedreamClientOptions options)
         : this(ValidatedCopy(options), TimeProvider.System)
     {
     }
 
     /// <summary>The DI path: <paramref name="apiClient"/> and <paramref name="downloadClient"/> come from IHttpClientFactory ("Seedream", "Seedream.Downloads").</summary>
+    /// <param name="apiClient">The client for API calls (not disposed by this client).</param>
+    /// <param name="downloadClient">The client for result downloads (not disposed by this client).</param>
+    /// <param name="options">The settings; copied and validated.</param>
     public SeedreamClient(HttpClient apiClient, HttpClient downloadClient, SeedreamClientOptions options)
         : this(apiClient, downloadClient, options, logger: null)
     {
     }
 
     /// <summary>The DI path, with a logger.</summary>
+    /// <param name="apiClient">The client for API calls (not disposed by this client).</param>
+    /// <param name="downloadClient">The client for result downloads (not disposed by this client).</param>
+    /// <param name="options">The settings; copied and validated.</param>
+    /// <param name="logger">Debug lines per call; null for none.</param>
     public SeedreamClient(HttpClient apiClient, HttpClient downloadClient, SeedreamClientOptions options, ILogger<SeedreamClient>? logger)
     {
         ArgumentNullException.ThrowIfNull(apiClient);
@@ -58,6 +74,25 @@ public class SeedreamClient
         _timeProvider = timeProvider;
         _apiClient = SeedreamHttpPipelines.CreateApiClient(options, _timeProvider);
         _downloadClient = SeedreamHttpPipelines.CreateDownloadClient(options, _timeProvider);
+        _ownsHttpClients = true;
+    }
+
+    /// <summary>Releases the HTTP handlers when this client created them; responses still being read fail.</summary>
+    public void Dispose()
+    {
+        Dispose(disposing: true);
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>Releases the HTTP handlers this client owns.</summary>
+    /// <param name="disposing">False when called from a finalizer.</param>
+    protected virtual void Dispose(bool disposing)
+    {
+        if (disposing && _ownsHttpClients && Interlocked.Exchange(ref _disposed, 1) == 0)
+        {
+            _apiClient.Dispose();
+            _downloadClient.Dispose();
+        }
     }
 
     /// <summary>
@@ -66,13 +101,34 @@ public class SeedreamClient
     /// stream=true (SSE). Retries only on 429 (after Retry-After) and on connection failures before the request was
     /// sent, failing over to the next base URL.
     /// </summary>
+    /// <param name="request">The request; validated before anything is sent.</param>
+    /// <param name="cancellationToken">Cancels the call and, later, reading the response body.</param>
+    /// <returns>The response, to be read with <see cref="ImageGenerationResponse.ReadImagesAsync"/> and disposed.</returns>
+    /// <exception cref="SeedreamException">The request is invalid (status 400, nothing sent), the provider answered with an error, or the call failed or timed out.</exception>
     public virtual async Task<ImageGenerationResponse> GenerateImagesAsync(ImageGenerationRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
         ImageGenerationRequestValidator.ThrowIfInvalid(request);
 
+        var endpoint = SeedreamEndpoints.Generations(_options.BaseUrls[0]);
+        var tags = SeedreamInstrumentation.Tags(SeedreamInstrumentation.GenerateOperation, request.Model, endpoint);
+        var started = Stopwatch.GetTimestamp();
+        var activity = SeedreamInstrumentation.StartGeneration(request, endpoint, _options.EnableSensitiveTelemetryData);
+        try
+        {
+            return await SendGenerationAsync(request, endpoint, new GenerationTelemetry(activity, tags, started), cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            SeedreamInstrumentation.RecordFailure(activity, tags, started, ex);
+            throw;
+        }
+    }
+
+    private async Task<ImageGenerationResponse> SendGenerationAsync(ImageGenerationRequest request, Uri endpoint, GenerationTelemetry telemetry, CancellationToken cancellationToken)
+    {
         var clientRequestId = ClientRequestId.Create(_timeProvider);
-        using var message = new HttpRequestMessage(HttpMethod.Post, SeedreamEndpoints.Generations(_options.BaseUrls[0]))
+        using var message = new HttpRequestMessage(HttpMethod.Post, endpoint)
         {
             Content = new ByteArrayContent(request.ToUtf8Json()) { Headers = { ContentType = new MediaTypeHeaderValue("application/json") } },
         };
@@ -118,7 +174,7 @@ public class SeedreamClient
             var isStreaming = first >= 0 ? first != '{' : IsEventStream(response);
 
             var result = new ImageGenerationResponse(response, reader, isStreaming, lifetime, this, DefaultOutputFormat(request),
-                _options.Downloads.MaxImageBytes, clientRequestId, _options.ApiKey);
+                _options.Downloads.MaxImageBytes, clientRequestId, _options.ApiKey, telemetry);
             handedOver = true;
             return result;
         }
@@ -149,7 +205,28 @@ public class SeedreamClient
     /// <exception cref="SeedreamException">The provider answered with an error, or the list is not the expected shape.</exception>
     public virtual async Task<IReadOnlyList<SeedreamModelInfo>> GetModelsAsync(CancellationToken cancellationToken = default)
     {
-        using var message = new HttpRequestMessage(HttpMethod.Get, SeedreamEndpoints.Models(_options.BaseUrls[0]));
+        var endpoint = SeedreamEndpoints.Models(_options.BaseUrls[0]);
+        var tags = SeedreamInstrumentation.Tags(SeedreamInstrumentation.ListModelsOperation, requestModel: null, endpoint);
+        var started = Stopwatch.GetTimestamp();
+        var activity = SeedreamInstrumentation.Source.StartActivity(SeedreamInstrumentation.ListModelsOperation, ActivityKind.Client, parentContext: default, tags);
+        try
+        {
+            var models = await ListModelsAsync(endpoint, cancellationToken).ConfigureAwait(false);
+            SeedreamInstrumentation.OperationDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, tags);
+            activity?.SetTag("seedream.response.models", models.Count);
+            activity?.Dispose();
+            return models;
+        }
+        catch (Exception ex)
+        {
+            SeedreamInstrumentation.RecordFailure(activity, tags, started, ex);
+            throw;
+        }
+    }
+
+    private async Task<IReadOnlyList<SeedreamModelInfo>> ListModelsAsync(Uri endpoint, CancellationToken cancellationToken)
+    {
+        using var message = new HttpRequestMessage(HttpMethod.Get, endpoint);
         message.Headers.Authorization = new AuthenticationHeaderValue("Bearer", _options.ApiKey);
         message.Headers.Accept.ParseAdd("application/json");
         message.Headers.TryAddWithoutValidation(ClientRequestId.HeaderName, ClientRequestId.Create(_timeProvider));
@@ -193,6 +270,10 @@ public class SeedreamClient
     /// URL, on every resolved address when connecting, and on every redirect), the byte cap and the PNG/JPEG
     /// signature. Transient failures are retried. The returned stream must be disposed.
     /// </summary>
+    /// <param name="url">The result URL.</param>
+    /// <param name="cancellationToken">Cancels the download, body included.</param>
+    /// <returns>The guarded image bytes; dispose the stream.</returns>
+    /// <exception cref="SeedreamException">The URL is refused by the policy, the download failed or timed out, or the content is not a PNG/JPEG image within the byte cap.</exception>
     public virtual async Task<Stream> OpenImageDownloadAsync(Uri url, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(url);
@@ -332,7 +413,7 @@ public class SeedreamClient
         string.Equals(response.Content.Headers.ContentType?.MediaType, "text/event-stream", StringComparison.OrdinalIgnoreCase);
 
     private static string? DefaultOutputFormat(ImageGenerationRequest request) =>
-        request.OutputFormat ?? SeedreamModelCapabilities.Find(request.Model)?.DefaultOutputFormat;
+        request.OutputFormat?.ToString() ?? SeedreamModelCapabilities.Find(request.Model)?.DefaultOutputFormat;
 
     private static SeedreamClientOptions ValidatedCopy(SeedreamClientOptions options)
     {

@@ -24,6 +24,12 @@ public sealed class SeedreamClientOptions
     /// <summary>Wait before retrying a 429 that carries no <c>Retry-After</c>.</summary>
     public TimeSpan DefaultRetryAfter { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// Records prompts in telemetry (the <c>gen_ai.input.messages</c> span attribute). Off by default: prompts may hold
+    /// personal or confidential text.
+    /// </summary>
+    public bool EnableSensitiveTelemetryData { get; set; }
+
     /// <summary>Guards for result downloads and inline (b64_json) images.</summary>
     public SeedreamDownloadPolicy Downloads { get; } = new();
 
@@ -43,6 +49,7 @@ public sealed class SeedreamClientOptions
             DownloadTimeout = DownloadTimeout,
             MaxRateLimitRetries = MaxRateLimitRetries,
             DefaultRetryAfter = DefaultRetryAfter,
+            EnableSensitiveTelemetryData = EnableSensitiveTelemetryData,
         };
         foreach (var baseUrl in BaseUrls)
         {
@@ -124,6 +131,7 @@ public sealed class SeedreamDownloadPolicy
     /// <summary>Largest accepted image, downloaded or decoded from b64_json.</summary>
     public long MaxImageBytes { get; set; } = 128L * 1024 * 1024;
 
+    /// <summary>Describes the policy.</summary>
     public override string ToString() =>
         $"SeedreamDownloadPolicy {{ AllowPrivateNetworks = {AllowPrivateNetworks}, AllowHttp = {AllowHttp}, MaxImageBytes = {MaxImageBytes} }}";
 }

@@ -29,6 +29,17 @@ public class SeedreamException : Exception
     /// <summary>Code for a network failure without an HTTP response.</summary>
     public const string NetworkErrorCode = "NetworkError";
 
+    /// <summary>Creates an exception; the client and <see cref="SeedreamModelFactory.SeedreamException"/> fill it.</summary>
+    /// <param name="message">What failed, without secrets.</param>
+    /// <param name="status">HTTP status; 0 when there was no response.</param>
+    /// <param name="errorCode">The provider's, a gateway's or the client's code.</param>
+    /// <param name="param">The parameter at fault.</param>
+    /// <param name="errorType">The error type.</param>
+    /// <param name="requestId">The server request id.</param>
+    /// <param name="isTransient">Whether a later retry may succeed; null decides from the code, then the status.</param>
+    /// <param name="mayHaveReachedServer">Whether the request may have been billed.</param>
+    /// <param name="validationErrors">Client-side validation failures.</param>
+    /// <param name="innerException">The cause.</param>
     public SeedreamException(
         string message,
         int status = 0,
@@ -65,6 +76,7 @@ public class SeedreamException : Exception
     /// <summary>Seedream or gateway error code, e.g. <c>InvalidParameter</c>, <c>model_not_found</c>, <c>InvalidImageContent</c>.</summary>
     public string? ErrorCode { get; }
 
+    /// <summary>The parameter at fault, e.g. <c>size</c> or <c>image</c>, when the answer names one.</summary>
     public string? Param { get; }
 
     /// <summary>Error type, e.g. <c>BadRequest</c> (Ark) or <c>new_api_error</c> (gateway).</summary>
@@ -76,7 +88,11 @@ public class SeedreamException : Exception
     /// <summary>What to check, for the status or code (401 key and header, 403 balance/quota/permission, 404 model id, 400 parameter).</summary>
     public string? Advice { get; }
 
-    /// <summary>True for 408, 429, 5xx and network failures: a queue may retry later. False for 400/401/403/404.</summary>
+    /// <summary>
+    /// Whether a later retry may succeed: decided by <see cref="ErrorCode"/> first (the contract's permanent codes such as
+    /// <c>InvalidParameter</c> or a gateway's <c>model_not_found</c> are permanent whatever the status; rate limits and
+    /// internal errors are transient), then by the status (408, 429, 5xx and network failures are transient).
+    /// </summary>
     public bool IsTransient { get; }
 
     /// <summary>True once the POST may have reached the server (it may be billed): never repeat it automatically.</summary>

@@ -32,7 +32,7 @@ public sealed class ErrorBodyParsingTests
         Assert.Null(newApi.Param);
         Assert.Equal("20260105123456789012345678", newApi.RequestId);
         Assert.Contains("GET /models", newApi.Advice);
-        Assert.True(newApi.IsTransient);
+        Assert.False(newApi.IsTransient); // permanent whatever the status: retrying an unknown model cannot help
 
         var numericCode = Parse(403, """{"error":{"message":"quota","type":"upstream_error","code":1234}}""");
         Assert.Equal("1234", numericCode.ErrorCode);

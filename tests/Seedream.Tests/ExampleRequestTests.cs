@@ -23,7 +23,7 @@ public sealed class ExampleRequestTests(EmulatorFixture emulator) : IClassFixtur
     {
         var request = ImageGenerationRequest.FromJson(TestSupport.ReadExample(file));
         request.ResponseFormat = responseFormat;
-        request.Stream = stream ? true : request.Stream;
+        request.EnableStreaming = stream ? true : request.EnableStreaming;
         var client = new SeedreamClient(TestSupport.Options(emulator.Server.ArkBaseUrl));
 
         await using var response = await client.GenerateImagesAsync(request);

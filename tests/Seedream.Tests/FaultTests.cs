@@ -18,7 +18,7 @@ public sealed class FaultTests(EmulatorFixture emulator) : IClassFixture<Emulato
         SequentialImageGeneration = "auto",
         SequentialImageGenerationOptions = new() { MaxImages = 4 },
         ResponseFormat = responseFormat,
-        Stream = stream ? true : null,
+        EnableStreaming = stream ? true : null,
         Watermark = false,
     };
 

@@ -52,7 +52,7 @@ public sealed class RequestSerializationTests
             GuidanceScale = 2.5,
             SequentialImageGeneration = "auto",
             SequentialImageGenerationOptions = new SequentialImageGenerationOptions { MaxImages = 4 },
-            Stream = true,
+            EnableStreaming = true,
             ResponseFormat = "b64_json",
             OutputFormat = "png",
             Watermark = false,

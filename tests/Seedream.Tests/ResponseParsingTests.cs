@@ -23,7 +23,7 @@ public sealed class ResponseParsingTests
                 Prompt = "p",
                 ResponseFormat = "b64_json",
                 OutputFormat = "png",
-                Stream = stream ? true : null,
+                EnableStreaming = stream ? true : null,
             });
             return (response, server);
         }

@@ -133,7 +133,7 @@ public sealed class RetryTests(EmulatorFixture emulator) : IClassFixture<Emulato
             {
                 Model = SeedreamModels.Seedream45,
                 Prompt = "6 images of a kite",
-                Stream = true,
+                EnableStreaming = true,
                 SequentialImageGeneration = "auto",
                 SequentialImageGenerationOptions = new() { MaxImages = 6 },
             };

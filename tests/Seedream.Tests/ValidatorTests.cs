@@ -57,13 +57,13 @@ public sealed class ValidatorTests
         var t2i = Validate(SeedreamModels.Seedream30TextToImage, r =>
         {
             r.Image = "https://example.com/a.png";
-            r.Stream = true;
+            r.EnableStreaming = true;
             r.SequentialImageGeneration = "auto";
         });
         Assert.Equal(["image", "sequential_image_generation", "stream"], t2i.Select(e => e.Param).Order());
         Assert.Contains(t2i, e => e.Message == "The parameter `image` specified in the request is not valid: the parameter `image` is not supported by the current model.");
 
-        Assert.Equal("stream", Assert.Single(Validate(SeedreamModels.Seedream50Pro, r => r.Stream = true)).Param);
+        Assert.Equal("stream", Assert.Single(Validate(SeedreamModels.Seedream50Pro, r => r.EnableStreaming = true)).Param);
         Assert.Equal("tools", Assert.Single(Validate(SeedreamModels.Seedream45, r => r.Tools = [new() { Type = "web_search" }])).Param);
         Assert.Equal("output_format", Assert.Single(Validate(SeedreamModels.Seedream45, r => r.OutputFormat = "png")).Param);
         Assert.Empty(Validate(SeedreamModels.Seedream45, r => r.OutputFormat = "jpeg"));
@@ -112,7 +112,7 @@ public sealed class ValidatorTests
     [Fact]
     public void UnknownModelsGetOnlyModelIndependentRules()
     {
-        Assert.Empty(Validate("ep-20260101-abcde", r => { r.Size = "1K"; r.Stream = true; r.Image = Enumerable.Repeat("https://example.com/a.png", 20).ToArray(); }));
+        Assert.Empty(Validate("ep-20260101-abcde", r => { r.Size = "1K"; r.EnableStreaming = true; r.Image = Enumerable.Repeat("https://example.com/a.png", 20).ToArray(); }));
         Assert.Empty(Validate("bytedance/seedream-4.0", r => r.Tools = [new() { Type = "web_search" }]));
 
         var errors = Validate("seedream-4.5", r =>

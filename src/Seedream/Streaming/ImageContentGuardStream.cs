@@ -19,6 +19,7 @@ internal sealed class ImageContentGuardStream : Stream
     private int _headerCount = -1;
     private int _headerServed;
     private long _total;
+    private int _disposed;
 
     /// <param name="inner">The raw image bytes.</param>
     /// <param name="maxBytes">Largest accepted image.</param>
@@ -124,8 +125,13 @@ internal sealed class ImageContentGuardStream : Stream
 
     protected override void Dispose(bool disposing)
     {
-        if (disposing)
+        if (disposing && Interlocked.Exchange(ref _disposed, 1) == 0)
         {
+            if (_total > 0)
+            {
+                Http.SeedreamInstrumentation.ImageBytes.Add(_total);
+            }
+
             _inner.Dispose();
             foreach (var owned in _owned)
             {
