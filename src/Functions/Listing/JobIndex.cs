@@ -52,15 +52,36 @@ public class JobIndex
         }
     }
 
-    /// <summary>Writes what a record read shows (the listing's repair of a lagging row).</summary>
-    public virtual Task RepairAsync(JobSummary summary, CancellationToken cancellationToken) =>
-        WriteAsync(JobIndexEntry.From(summary, confirmed: true), cancellationToken);
-
-    /// <summary>Removes a row whose record does not exist (a submission that was refused after its row was written).</summary>
-    public virtual async Task RemoveAsync(string rowKey, CancellationToken cancellationToken)
+    /// <summary>
+    /// Writes what a record read shows (the listing's repair of a lagging row), only over the row version the listing
+    /// read: a write after a newer record write must not put an older summary back. False when the row has moved on.
+    /// </summary>
+    public virtual async Task<bool> RepairAsync(JobSummary summary, ETag rowVersion, CancellationToken cancellationToken)
     {
         await EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
-        await _table.DeleteEntityAsync(JobIndexEntry.Partition, rowKey, ETag.All, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await _table.UpdateEntityAsync(JobIndexEntry.From(summary, confirmed: true), rowVersion, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (RequestFailedException e) when (e.Status is 404 or 412)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Removes a row whose record does not exist (a submission that was refused after its row was written), if it is still the version read.</summary>
+    public virtual async Task RemoveAsync(string rowKey, ETag rowVersion, CancellationToken cancellationToken)
+    {
+        await EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await _table.DeleteEntityAsync(JobIndexEntry.Partition, rowKey, rowVersion, cancellationToken).ConfigureAwait(false);
+        }
+        catch (RequestFailedException e) when (e.Status is 404 or 412)
+        {
+            // Gone already, or rewritten since it was read: not ours to remove.
+        }
     }
 
     /// <summary>Rows after <paramref name="afterRowKey"/> (newest first), optionally only those with the given statuses and created after an instant.</summary>

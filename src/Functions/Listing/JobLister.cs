@@ -78,7 +78,7 @@ public sealed class JobLister
         {
             if (row.Timestamp is { } written && _time.GetUtcNow() - written > OrphanGrace)
             {
-                await TryAsync(() => _index.RemoveAsync(row.RowKey, cancellationToken), row.JobId, "remove the row of a job that does not exist").ConfigureAwait(false);
+                await TryAsync(() => _index.RemoveAsync(row.RowKey, row.ETag, cancellationToken), row.JobId, "remove the row of a job that does not exist").ConfigureAwait(false);
             }
 
             return null;
@@ -87,7 +87,7 @@ public sealed class JobLister
         var actual = JobSummary.From(stored.Job);
         if (!row.Confirmed || !row.SameSummaryAs(actual))
         {
-            await TryAsync(() => _index.RepairAsync(actual, cancellationToken), row.JobId, "correct its row from the record").ConfigureAwait(false);
+            await TryAsync(() => _index.RepairAsync(actual, row.ETag, cancellationToken), row.JobId, "correct its row from the record").ConfigureAwait(false);
         }
 
         return wanted.Count == 0 || wanted.Contains(actual.Status) ? actual : null;

@@ -163,6 +163,24 @@ public sealed class ListingTests(PipelineFixture fixture)
         Assert.Equal(1, repaired.GetInt32("ImageCount"));
     }
 
+    [Fact]
+    public async Task A_repair_never_puts_an_older_summary_over_a_row_written_since_it_was_read()
+    {
+        await using var harness = CreateHarness();
+        var id = (await SubmitAsync(harness, 1))[0];
+        var table = harness.Services.GetRequiredService<TableServiceClient>().GetTableClient(harness.Configuration["JobIndexTable"]);
+        var readByListing = Assert.Single(table.Query<TableEntity>());
+        Assert.Equal("queued", readByListing.GetString("Status"));
+        var queuedSummary = JobSummary.From((await harness.Services.GetRequiredService<JobStore>().GetAsync(id, CancellationToken.None))!.Job);
+
+        // The job runs to its end (rows written after each record write) while a listing still holds the queued row.
+        await harness.RunQueuesAsync();
+        var index = harness.Services.GetRequiredService<JobIndex>();
+
+        Assert.False(await index.RepairAsync(queuedSummary, readByListing.ETag, CancellationToken.None));
+        Assert.Equal("succeeded", (await table.GetEntityAsync<TableEntity>("jobs", readByListing.RowKey)).Value.GetString("Status"));
+    }
+
     private PipelineHarness CreateHarness() =>
         fixture.CreateHarness(new Dictionary<string, string?> { ["JobIndexTable"] = "ix" + Guid.NewGuid().ToString("N")[..16] });
 
