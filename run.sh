@@ -7,6 +7,8 @@
 #   ./run.sh drop FILE [--prompt TEXT] [--meta K=V]... [--cloudevents]   with the stack running: upload FILE to the
 #                      inbox and enqueue its BlobCreated event as Event Grid would; prints the job and its outcome
 #   ./run.sh --help
+#   --telemetry before any of these: the app's traces and metrics (OpenTelemetry) to the terminal and, as JSON lines,
+#                      to $RUN_LOG_DIR/telemetry.jsonl
 #
 # Ports (environment): AZURITE_BLOB_PORT=10000 AZURITE_QUEUE_PORT=10001 AZURITE_TABLE_PORT=10002
 #   SEEDREAM_EMULATOR_PORT=5080 EVENTGRID_RECEIVER_PORT=5090 FUNCTIONS_PORT=7071
@@ -325,6 +327,11 @@ run_drop() {
   fi
   exec dotnet run --project "$ROOT/tools/DropTool" -c "$RUN_CONFIGURATION" -v quiet -- "$@"
 }
+
+if [[ ${1:-} == --telemetry ]]; then
+  shift
+  export Telemetry__Console=true Telemetry__File=$LOG_DIR/telemetry.jsonl
+fi
 
 # Sub-commands are functions; a new one gets an arm here and its own function above.
 case ${1:-} in

@@ -147,7 +147,7 @@ public sealed partial class SubmissionIntake
     {
         var references = request.Image?.Count ?? 0;
         if (request.SequentialImageGenerationOptions?.MaxImages is int maxImages && maxImages is >= 1 and <= MaxTotalImages
-            && string.Equals(request.SequentialImageGeneration, "auto", StringComparison.Ordinal) && references + maxImages > MaxTotalImages)
+            && request.SequentialImageGeneration == SequentialImageGenerationMode.Auto && references + maxImages > MaxTotalImages)
         {
             var message = $"{references} reference images + max_images {maxImages} = {references + maxImages}; Seedream allows at most {MaxTotalImages} input and output images together (max_images ≤ {MaxTotalImages - references} here).";
             problems.Add("sequential_image_generation_options.max_images", message);
