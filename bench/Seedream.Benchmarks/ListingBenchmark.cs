@@ -110,7 +110,7 @@ internal static class ListingBenchmark
                 Status = parsed,
                 CreatedAt = start + step * i,
                 UpdatedAt = start + step * i,
-                Request = System.Text.Json.JsonDocument.Parse("""{"model":"doubao-seedream-5-0-260128","prompt":"a benchmark job","size":"2K"}""").RootElement,
+                Request = new ImageGenerationRequest { Model = "doubao-seedream-5-0-260128", Prompt = "a benchmark job", Size = "2K" },
                 Images = [.. Enumerable.Range(0, images).Select(index => new StoredImage(index, $"bench/{index}.png", new Uri($"https://x/{index}"), "image/png", 2048, 2048, 4_000_000))],
                 Cost = images > 0 ? new JobCost(0.22m * images, "USD", false) : null,
             };

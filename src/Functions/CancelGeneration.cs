@@ -36,7 +36,7 @@ public sealed class CancelGeneration
         if (result.Outcome == CancelOutcome.AlreadyEnded)
         {
             return JsonResponseResult.Problem(StatusCodes.Status409Conflict, "Generation already ended",
-                $"Generation '{id}' ended {JobStatusNames.Of(result.Job.Status)} before the cancel; nothing was changed.");
+                $"Generation '{id}' ended {JobStatusNames.NameOf(result.Job.Status)} before the cancel; nothing was changed.");
         }
 
         var view = await _views.CreateAsync(result.Job, cancellationToken).ConfigureAwait(false);

@@ -38,7 +38,7 @@ public sealed class PipelineMetrics
     public void JobEnded(GenerationJob job)
     {
         ArgumentNullException.ThrowIfNull(job);
-        _jobs.Add(1, new KeyValuePair<string, object?>("outcome", JobStatusNames.Of(job.Status)));
+        _jobs.Add(1, new KeyValuePair<string, object?>("outcome", JobStatusNames.NameOf(job.Status)));
         if (job.Cost is { } cost)
         {
             _cost.Add((double)cost.Amount, new KeyValuePair<string, object?>("currency", cost.Currency));
@@ -54,20 +54,4 @@ public sealed class PipelineMetrics
 
     public void GenerationFinished(TimeSpan duration, string? model) =>
         _generationDuration.Record(duration.TotalSeconds, new KeyValuePair<string, object?>("model", model));
-}
-
-/// <summary>Job statuses as they appear in JSON, events and metric tags (snake_case).</summary>
-public static class JobStatusNames
-{
-    public static string Of(JobStatus status) => status switch
-    {
-        JobStatus.Queued => "queued",
-        JobStatus.Running => "running",
-        JobStatus.Succeeded => "succeeded",
-        JobStatus.PartiallySucceeded => "partially_succeeded",
-        JobStatus.Failed => "failed",
-        JobStatus.Cancelled => "cancelled",
-        JobStatus.Expired => "expired",
-        _ => status.ToString(),
-    };
 }

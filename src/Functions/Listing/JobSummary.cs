@@ -1,4 +1,3 @@
-using System.Text.Json;
 
 namespace Seedream.Functions;
 
@@ -15,9 +14,5 @@ public sealed record JobSummary(string Id, JobStatus Status, DateTimeOffset Crea
     public static bool IsFinal(JobStatus status) => status is not (JobStatus.Queued or JobStatus.Running);
 
     /// <summary>The model Seedream reported, else the one requested.</summary>
-    private static string? ModelOf(GenerationJob job) =>
-        job.Answer?.Model
-        ?? (job.Request is { ValueKind: JsonValueKind.Object } request && request.TryGetProperty("model", out var model) && model.ValueKind == JsonValueKind.String
-            ? model.GetString()
-            : null);
+    private static string? ModelOf(GenerationJob job) => job.Answer?.Model ?? job.Request?.Model;
 }

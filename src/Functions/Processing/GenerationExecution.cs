@@ -398,7 +398,7 @@ internal sealed class GenerationExecution
     private async Task PublishEndedAsync(CancellationToken cancellationToken)
     {
         Logger.LogInformation("Job {JobId} ended {Status} ({Images} images stored, {Failures} failed).",
-            Job.Id, JobStatusNames.Of(Job.Status), Job.Images.Count, Job.Failures.Count);
+            Job.Id, JobStatusNames.NameOf(Job.Status), Job.Images.Count, Job.Failures.Count);
         await _services.Outbox.PublishClaimedAsync(_writer, cancellationToken).ConfigureAwait(false);
     }
 }

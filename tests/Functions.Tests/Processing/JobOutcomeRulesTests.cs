@@ -33,7 +33,7 @@ public sealed class JobOutcomeRulesTests
         JobFactory.End(job, status, null, DateTimeOffset.UnixEpoch, claim: null);
         Assert.True(job.IsTerminal);
         Assert.Equal(type, job.TerminalEvent!.Type);
-        Assert.Equal($"j.{JobStatusNames.Of(status).Replace("partially_succeeded", "completed", StringComparison.Ordinal).Replace("succeeded", "completed", StringComparison.Ordinal)}", job.TerminalEvent.Id);
+        Assert.Equal($"j.{JobStatusNames.NameOf(status).Replace("partially_succeeded", "completed", StringComparison.Ordinal).Replace("succeeded", "completed", StringComparison.Ordinal)}", job.TerminalEvent.Id);
     }
 
     [Fact]
