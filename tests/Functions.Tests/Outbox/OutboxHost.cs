@@ -98,12 +98,12 @@ internal sealed class OutboxHost : IAsyncDisposable
     }
 
     /// <summary>One delivery of <paramref name="message"/> to the work-queue function, as the host makes it.</summary>
-    public Task DeliverAsync(string message, CancellationToken cancellationToken = default) =>
-        ActivatorUtilities.CreateInstance<ProcessGenerationRequest>(_services).RunAsync(message, cancellationToken);
+    public Task DeliverAsync(string message, long dequeueCount = 1, CancellationToken cancellationToken = default) =>
+        QueueFunctionInvoker.InvokeAsync(ActivatorUtilities.CreateInstance<ProcessGenerationRequest>(_services), QueueFunctionInvoker.Message(message, dequeueCount), cancellationToken);
 
     /// <summary>One delivery of <paramref name="message"/> to the poison-queue function.</summary>
     public Task DeliverPoisonAsync(string message, CancellationToken cancellationToken = default) =>
-        ActivatorUtilities.CreateInstance<ProcessPoisonGenerationRequest>(_services).RunAsync(message, cancellationToken);
+        QueueFunctionInvoker.InvokeAsync(ActivatorUtilities.CreateInstance<ProcessPoisonGenerationRequest>(_services), QueueFunctionInvoker.Message(message), cancellationToken);
 
     /// <summary>
     /// Delivers <paramref name="message"/> until a delivery succeeds, as the host does with a failing message, and after
@@ -115,7 +115,7 @@ internal sealed class OutboxHost : IAsyncDisposable
         {
             try
             {
-                await DeliverAsync(message);
+                await DeliverAsync(message, delivery);
                 return delivery;
             }
             catch (Exception) when (delivery < PipelineHarness.MaxDequeueCount)
