@@ -42,6 +42,9 @@ internal static class SoakBenchmark
 {
     public const string Command = "soak";
 
+    /// <summary>How long events keep being counted after every job has its first one (three queue visibility timeouts).</summary>
+    public static readonly TimeSpan DuplicateSettleTime = TimeSpan.FromSeconds(3);
+
     /// <summary>
     /// Prompt faults (applied on every delivery of that job). Transient ones (500, 429) exhaust the queue's retries and
     /// end in the poison queue; the others fail items or the whole job at once.
@@ -118,6 +121,9 @@ internal static class SoakBenchmark
         }
 
         stopwatch.Stop();
+        // A duplicate (a redelivery publishing again) comes after the first event: give redeliveries a few visibility
+        // timeouts to show up before counting, or a late one would be missed.
+        await Task.Delay(DuplicateSettleTime, cancellationToken).ConfigureAwait(false);
         var peak = ProcessMemory.PeakWorkingSet;
         var events = stack.EventGrid.Events;
         var eventsPerJob = events.Where(e => e.Subject is not null).GroupBy(e => e.Subject!).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);

@@ -1,33 +1,40 @@
+using Xunit.Abstractions;
+
 namespace Seedream.Benchmarks.Tests;
 
-/// <summary>A tiny run of the store-memory harness (child processes, standalone emulator): it must keep working, whatever the figures.</summary>
-public sealed class StoreMemoryBenchmarkTests
+/// <summary>
+/// A small run of the store-memory harness (child processes, standalone emulator) on a medium image: both paths store the
+/// same bytes, and ours peaks below the OpenAI SDK path by a clear factor, as the harness's published ratios claim.
+/// The absolute "never a whole image" bound on 4K images is MemoryPeakTests.
+/// </summary>
+public sealed class StoreMemoryBenchmarkTests(ITestOutputHelper output)
 {
     [Theory]
-    [InlineData("file")]
-    [InlineData("blob")]
-    public async Task Both_paths_store_every_image_of_the_series_and_report_memory(string sink)
+    [InlineData("file", 20.0)]
+    [InlineData("blob", 5.0)]
+    public async Task Ours_peaks_below_the_SDK_path_by_a_clear_factor_on_2K_images(string sink, double minimumRatio)
     {
-        var options = new StoreMemoryOptions([1, 2], ["1K"], Runs: 1, sink, StoreRequests.WarmUpModel, Format: null);
+        var options = new StoreMemoryOptions([2], ["2K"], Runs: 1, sink, SeedreamModels.Seedream50Lite, Format: "png");
         using var log = new StringWriter();
 
         var cells = await StoreMemoryBenchmark.RunAsync(options, log, CancellationToken.None);
 
-        Assert.Equal([1, 2], cells.Select(cell => cell.Images));
-        foreach (var cell in cells)
-        {
-            var ours = Assert.Single(cell.Ours);
-            var sdk = Assert.Single(cell.Sdk);
-            Assert.Equal(cell.Images, ours.Images);
-            Assert.Equal(ours.ImageBytes, sdk.ImageBytes);
-            // base64 makes the response at least 4/3 of the images it carries.
-            Assert.True(cell.ResponseBytes >= ours.ImageBytes * 4 / 3, $"response {cell.ResponseBytes} bytes for {ours.ImageBytes} image bytes");
-            // The SDK decodes every image into memory, so it allocates at least their size.
-            Assert.True(sdk.AllocatedBytes >= sdk.ImageBytes, $"SDK allocated {sdk.AllocatedBytes} bytes for {sdk.ImageBytes} image bytes");
-            Assert.True(ours.PeakReset && sdk.PeakReset);
-        }
+        var cell = Assert.Single(cells);
+        var ours = Assert.Single(cell.Ours);
+        var sdk = Assert.Single(cell.Sdk);
+        output.WriteLine($"{sink}: ours peak {ours.PeakBytes / 1048576.0:0.0} MB, SDK {sdk.PeakBytes / 1048576.0:0.0} MB, ratio {cell.PeakRatioMedian:0.0}, images {ours.ImageBytes / 1048576.0:0.0} MB");
+        Assert.True(ours.PeakReset && sdk.PeakReset);
+        Assert.Equal(2, ours.Images);
+        Assert.Equal(ours.ImageBytes, sdk.ImageBytes);
+        // base64 makes the response at least 4/3 of the images it carries.
+        Assert.True(cell.ResponseBytes >= ours.ImageBytes * 4 / 3, $"response {cell.ResponseBytes} bytes for {ours.ImageBytes} image bytes");
+        // The SDK holds the whole response and every decoded image; ours holds a read window (file) or its upload blocks (blob).
+        Assert.True(sdk.PeakBytes >= ours.ImageBytes / 2, $"SDK peak {sdk.PeakBytes} bytes for {ours.ImageBytes} image bytes: the comparison measured nothing");
+        Assert.True(cell.PeakRatioMedian >= minimumRatio,
+            $"SDK peak ÷ ours {cell.PeakRatioMedian:0.0} (ours {ours.PeakBytes}, SDK {sdk.PeakBytes} bytes), expected at least {minimumRatio}\n{log}");
+        Assert.True(ours.PeakBytes <= 64L * 1024 * 1024, $"ours peaked {ours.PeakBytes} bytes over baseline, above the 64 MB target");
 
         var markdown = StoreMemoryBenchmark.Markdown(options, cells, ["store-memory"]);
-        Assert.Contains("| 1K | 2 |", markdown, StringComparison.Ordinal);
+        Assert.Contains("| 2K | 2 |", markdown, StringComparison.Ordinal);
     }
 }

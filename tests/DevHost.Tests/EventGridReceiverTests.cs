@@ -124,5 +124,130 @@ public sealed class EventGridReceiverTests : IAsyncLifetime
         Assert.Contains("Other s1", error.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task FailNext_FailsThatManyPublishesWithTheStatus_ThenAccepts()
+    {
+        var publisher = Publisher(maxRetries: 0);
+        _receiver.Faults.FailNext(2, status: 503);
+
+        var first = await Assert.ThrowsAsync<RequestFailedException>(() => publisher.SendEventAsync(Event("Faulted", "one")));
+        var second = await Assert.ThrowsAsync<RequestFailedException>(() => publisher.SendEventAsync(Event("Faulted", "two")));
+        await publisher.SendEventAsync(Event("Faulted", "three"));
+
+        Assert.Equal([503, 503], new[] { first.Status, second.Status });
+        Assert.Equal(["three"], _receiver.Events.Select(e => e.Subject));
+        Assert.Equal(3, _receiver.Faults.Attempts);
+        Assert.Empty(_receiver.Faults.Pending());
+    }
+
+    [Fact]
+    public async Task FailNext_WithTheClientsOwnRetries_EndsWithExactlyOneEvent()
+    {
+        var publisher = Publisher(maxRetries: 3);
+        _receiver.Faults.FailNext(2, status: 500);
+
+        await publisher.SendEventAsync(Event("Retried", "once"));
+
+        Assert.Single(_receiver.Events);
+        Assert.Equal(3, _receiver.Faults.Attempts);
+    }
+
+    [Fact]
+    public async Task DelayBeyondTheClientsTimeout_FailsThePublishAndKeepsNothing()
+    {
+        var publisher = Publisher(maxRetries: 0, networkTimeout: TimeSpan.FromMilliseconds(500));
+        _receiver.Faults.DelayNext(1, TimeSpan.FromSeconds(3));
+
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        await Assert.ThrowsAnyAsync<Exception>(() => publisher.SendEventAsync(Event("Hung", "late")));
+        var gaveUpAfter = started.Elapsed;
+        await publisher.SendEventAsync(Event("Hung", "next"));
+        // Past the end of the delay: had the receiver kept the abandoned publish, it would be listed by now.
+        await Task.Delay(TimeSpan.FromSeconds(3.5) - started.Elapsed is { Ticks: > 0 } rest ? rest : TimeSpan.Zero);
+
+        Assert.True(gaveUpAfter < TimeSpan.FromSeconds(3), $"the client gave up after {gaveUpAfter}, not at its timeout");
+        Assert.Equal(["next"], _receiver.Events.Select(e => e.Subject));
+        Assert.Equal(2, _receiver.Faults.Attempts);
+    }
+
+    [Fact]
+    public async Task DelayWithinTheClientsTimeout_HoldsTheAnswerThenAccepts()
+    {
+        var publisher = Publisher(maxRetries: 0);
+        _receiver.Faults.DelayNext(1, TimeSpan.FromMilliseconds(400));
+
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        await publisher.SendEventAsync(Event("Slow", "kept"));
+
+        Assert.True(started.Elapsed >= TimeSpan.FromMilliseconds(400), $"answered after {started.Elapsed}");
+        Assert.Equal(["kept"], _receiver.Events.Select(e => e.Subject));
+    }
+
+    [Fact]
+    public async Task DropNext_ClosesTheConnectionWithoutAnswer_AndARetryIsReceivedOnce()
+    {
+        _receiver.Faults.DropNext(1);
+        await Assert.ThrowsAnyAsync<Exception>(() => Publisher(maxRetries: 0).SendEventAsync(Event("Dropped", "lost")));
+        Assert.Empty(_receiver.Events);
+
+        _receiver.Faults.DropNext(2);
+        await Publisher(maxRetries: 3).SendEventAsync(Event("Dropped", "retried"));
+
+        Assert.Equal(["retried"], _receiver.Events.Select(e => e.Subject));
+        Assert.Equal(4, _receiver.Faults.Attempts);
+    }
+
+    [Fact]
+    public async Task FaultsOverHttp_AreQueuedListedAppliedAndCleared()
+    {
+        using var added = await _http.PostAsync(FaultsEndpoint, Json("""{"kind":"fail","count":2,"status":429}"""));
+        Assert.Equal(HttpStatusCode.Created, added.StatusCode);
+        using var dropped = await _http.PostAsync(FaultsEndpoint, Json("""{"kind":"drop"}"""));
+        Assert.Equal(HttpStatusCode.Created, dropped.StatusCode);
+        var listed = await _http.GetStringAsync(FaultsEndpoint);
+        Assert.Contains("\"kind\":\"fail\",\"count\":2,\"status\":429", listed, StringComparison.Ordinal);
+        Assert.Contains("\"kind\":\"drop\",\"count\":1", listed, StringComparison.Ordinal);
+
+        var error = await Assert.ThrowsAsync<RequestFailedException>(() => Publisher(maxRetries: 0).SendEventAsync(Event("OverHttp", "a")));
+        Assert.Equal(429, error.Status);
+        Assert.Contains("\"attempts\":1", await _http.GetStringAsync(FaultsEndpoint), StringComparison.Ordinal);
+
+        using var cleared = await _http.DeleteAsync(FaultsEndpoint);
+        Assert.Equal(HttpStatusCode.NoContent, cleared.StatusCode);
+        await Publisher(maxRetries: 0).SendEventAsync(Event("OverHttp", "b"));
+        Assert.Equal(["b"], _receiver.Events.Select(e => e.Subject));
+    }
+
+    [Fact]
+    public async Task FaultsOverHttp_InvalidFault_Is400NamingEveryField()
+    {
+        using var invalid = await _http.PostAsync(FaultsEndpoint, Json("""{"kind":"delay","count":0,"status":503}"""));
+        var detail = await invalid.Content.ReadAsStringAsync();
+
+        Assert.Equal(HttpStatusCode.BadRequest, invalid.StatusCode);
+        Assert.Contains("count:", detail, StringComparison.Ordinal);
+        Assert.Contains("status:", detail, StringComparison.Ordinal);
+        Assert.Contains("delay:", detail, StringComparison.Ordinal);
+
+        using var missingKind = await _http.PostAsync(FaultsEndpoint, Json("""{"count":1}"""));
+        Assert.Equal(HttpStatusCode.BadRequest, missingKind.StatusCode);
+        Assert.Empty(_receiver.Faults.Pending());
+    }
+
+    private Uri FaultsEndpoint => new(_receiver.BaseAddress, EventGridReceiverEndpoints.FaultsRoute.TrimStart('/'));
+
+    private static StringContent Json(string json) => new(json, Encoding.UTF8, "application/json");
+
+    private static CloudEvent Event(string type, string subject) => new("/test", type, new { subject }) { Subject = subject };
+
+    private EventGridPublisherClient Publisher(int maxRetries, TimeSpan? networkTimeout = null)
+    {
+        var options = new EventGridPublisherClientOptions();
+        options.Retry.MaxRetries = maxRetries;
+        options.Retry.Delay = TimeSpan.FromMilliseconds(20);
+        options.Retry.NetworkTimeout = networkTimeout ?? TimeSpan.FromSeconds(30);
+        return new EventGridPublisherClient(_receiver.TopicEndpoint, new AzureKeyCredential(_receiver.Key), options);
+    }
+
     private sealed record CompletedData(string Id, int Images);
 }

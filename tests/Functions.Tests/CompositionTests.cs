@@ -24,9 +24,17 @@ public sealed class CompositionTests
     {
         using var services = Build(LocalSettings);
 
-        foreach (var function in new[] { typeof(SubmitGeneration), typeof(GetGeneration), typeof(GetGenerationImage), typeof(ProcessGenerationRequest), typeof(ProcessPoisonGenerationRequest) })
+        // Every class the host would index (a method marked [Function]), so a new function that DI cannot build fails here.
+        var functions = typeof(SubmitGeneration).Assembly.GetTypes()
+            .Where(type => type.GetMethods().Any(method => method.GetCustomAttributes(inherit: false).Any(a => a.GetType().Name == "FunctionAttribute")))
+            .ToArray();
+        Assert.Superset(
+            new HashSet<Type> { typeof(SubmitGeneration), typeof(GetGeneration), typeof(GetGenerationImage), typeof(ProcessGenerationRequest), typeof(ProcessPoisonGenerationRequest) },
+            functions.ToHashSet());
+        foreach (var function in functions)
         {
-            Assert.NotNull(ActivatorUtilities.CreateInstance(services, function));
+            var failure = Record.Exception(() => ActivatorUtilities.CreateInstance(services, function));
+            Assert.True(failure is null, $"{function.Name} cannot be built from the local settings: {failure}");
         }
 
         var storage = services.GetRequiredService<PipelineStorage>();
@@ -52,8 +60,9 @@ public sealed class CompositionTests
 
         Assert.Equal(new Uri("https://seedreamprod.blob.core.windows.net"), services.GetRequiredService<BlobServiceClient>().Uri);
         Assert.Equal(new Uri("https://seedreamprod.queue.core.windows.net"), services.GetRequiredService<QueueServiceClient>().Uri);
-        // Without a key the publisher uses DefaultAzureCredential; constructing it needs no network.
-        Assert.NotNull(services.GetRequiredService<EventGridPublisherClient>());
+        // Without a key the publisher uses DefaultAzureCredential; constructing it needs no network and no secret.
+        var failure = Record.Exception(() => services.GetRequiredService<EventGridPublisherClient>());
+        Assert.True(failure is null, $"the publisher cannot be built without a key: {failure}");
     }
 
     [Fact]

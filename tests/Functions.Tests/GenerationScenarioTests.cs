@@ -59,7 +59,7 @@ public sealed class GenerationScenarioTests(PipelineFixture fixture)
     }
 
     [Fact]
-    public async Task Streamed_url_results_are_stored_as_their_events_arrive_not_after_the_whole_group()
+    public async Task Streamed_url_results_are_each_stored_before_the_rest_of_the_stream_is_read()
     {
         await using var harness = fixture.CreateHarness();
         var id = await SubmitAsync(harness, TestRequests.Create("3 images of a bridge", maxImages: 3, configure: r => r["stream"] = true));

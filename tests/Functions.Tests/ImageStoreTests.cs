@@ -94,12 +94,21 @@ public sealed class ImageStoreTests(PipelineFixture fixture)
         var inFlight = new InFlightCounter();
         var (store, container) = CreateStore(blockBytes, concurrency, inFlight);
 
-        var stored = await store.UploadAsync("overlap-job", 0, new NonSeekableStream(bytes), "application/octet-stream", model: null,
+        var upload = store.UploadAsync("overlap-job", 0, new NonSeekableStream(bytes), "application/octet-stream", model: null,
             width: null, height: null, new Dictionary<string, string>(), CancellationToken.None);
 
+        // Every Put Block is held until the test lets go: the blocks read meanwhile pile up to the bound (an event, however
+        // slow the machine), and a store that ignored the bound would send another within the next moment. A slow machine
+        // can only hide such a store here, never fail a correct one.
+        await inFlight.WaitUntilInFlightAsync(concurrency).WaitAsync(TimeSpan.FromSeconds(60));
+        await Task.Delay(TimeSpan.FromMilliseconds(500));
+        var heldAtOnce = inFlight.Current;
+        inFlight.ReleaseAll();
+        var stored = await upload;
+
+        Assert.Equal(concurrency, heldAtOnce);
         Assert.Equal(bytes, (await container.GetBlobClient(stored.BlobName).DownloadContentAsync()).Value.Content.ToArray());
         Assert.Equal(7, inFlight.PutBlocks);
-        // Every Put Block is held for a while, so the blocks read meanwhile pile up to the bound, and no further.
         Assert.Equal(concurrency, inFlight.Max);
     }
 
@@ -162,14 +171,37 @@ public sealed class ImageStoreTests(PipelineFixture fixture)
         }
     }
 
-    /// <summary>Holds every Put Block for 150 ms and records how many were in flight at once.</summary>
+    /// <summary>Holds every Put Block until <see cref="ReleaseAll"/> and records how many were in flight at once.</summary>
     private sealed class InFlightCounter : HttpPipelinePolicy
     {
+        private readonly TaskCompletionSource _released = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly object _gate = new();
+        private readonly List<(int Count, TaskCompletionSource Reached)> _waiters = [];
         private int _current;
         private int _max;
         private int _putBlocks;
 
         public int Max => Volatile.Read(ref _max);
+
+        public int Current => Volatile.Read(ref _current);
+
+        /// <summary>Completes once <paramref name="count"/> Put Blocks are held at the same time.</summary>
+        public Task WaitUntilInFlightAsync(int count)
+        {
+            lock (_gate)
+            {
+                if (_current >= count)
+                {
+                    return Task.CompletedTask;
+                }
+
+                var reached = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                _waiters.Add((count, reached));
+                return reached.Task;
+            }
+        }
+
+        public void ReleaseAll() => _released.TrySetResult();
 
         public int PutBlocks => Volatile.Read(ref _putBlocks);
 
@@ -185,20 +217,28 @@ public sealed class ImageStoreTests(PipelineFixture fixture)
             }
 
             Interlocked.Increment(ref _putBlocks);
-            var current = Interlocked.Increment(ref _current);
-            for (var max = Volatile.Read(ref _max); current > max; max = Volatile.Read(ref _max))
+            lock (_gate)
             {
-                Interlocked.CompareExchange(ref _max, current, max);
+                var current = ++_current;
+                _max = Math.Max(_max, current);
+                foreach (var waiter in _waiters.Where(w => current >= w.Count).ToList())
+                {
+                    waiter.Reached.TrySetResult();
+                    _waiters.Remove(waiter);
+                }
             }
 
             try
             {
-                await Task.Delay(150);
+                await _released.Task;
                 await ProcessNextAsync(message, pipeline);
             }
             finally
             {
-                Interlocked.Decrement(ref _current);
+                lock (_gate)
+                {
+                    _current--;
+                }
             }
         }
     }

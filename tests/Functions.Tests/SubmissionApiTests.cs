@@ -103,9 +103,16 @@ public sealed class SubmissionApiTests(PipelineFixture fixture)
         Assert.Equal(409, different.Status);
         Assert.Equal("application/problem+json", different.ContentType);
 
-        await harness.RunQueuesAsync();
+        // The rejected body enqueues nothing; the retry may enqueue the same job again (its first attempt may have died
+        // before enqueueing), which must not generate twice: one job on the queue, one generation, one event.
         var id = first.Json.GetProperty("id").GetString()!;
+        var queued = (await harness.Storage.GenerationRequests.PeekMessagesAsync(32)).Value;
+        Assert.InRange(queued.Length, 1, 2);
+        Assert.All(queued, message => Assert.Equal(id, System.Text.Json.JsonDocument.Parse(message.Body).RootElement.GetProperty("id").GetString()));
+        var generationsBefore = harness.GenerationRequestCount();
+        await harness.RunQueuesAsync();
         Assert.Equal("succeeded", (await harness.GetJobAsync(id)).Json.GetProperty("status").GetString());
+        Assert.Equal(1, harness.GenerationRequestCount() - generationsBefore);
         Assert.Single(harness.EventsFor(id));
     }
 

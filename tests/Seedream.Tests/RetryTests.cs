@@ -127,18 +127,19 @@ public sealed class RetryTests(EmulatorFixture emulator) : IClassFixture<Emulato
         emulator.Server.Options.ImageDelay = TimeSpan.FromMilliseconds(1000);
         try
         {
-            // Generous margin for the headers on a loaded machine; the whole group would need 6 s.
-            var client = Client(options => options.RequestTimeout = TimeSpan.FromMilliseconds(3500));
+            // The headers may take up to 5 s (they need 1 s: room for a loaded 2-core machine); the whole group needs 15 s,
+            // so only a timeout that keeps running while the body is read ends the call.
+            var client = Client(options => options.RequestTimeout = TimeSpan.FromSeconds(5));
             var request = new ImageGenerationRequest
             {
                 Model = SeedreamModels.Seedream45,
-                Prompt = "6 images of a kite",
+                Prompt = "15 images of a kite",
                 EnableStreaming = true,
                 SequentialImageGeneration = "auto",
-                SequentialImageGenerationOptions = new() { MaxImages = 6 },
+                SequentialImageGenerationOptions = new() { MaxImages = 15 },
             };
 
-            // Headers come with the first image (1 s); the next ones would need 5 s more.
+            // Headers come with the first image (1 s); the next ones would need 14 s more.
             await using var response = await client.GenerateImagesAsync(request);
             var error = await Assert.ThrowsAsync<SeedreamException>(() => TestSupport.ReadAllImagesAsync(response));
 

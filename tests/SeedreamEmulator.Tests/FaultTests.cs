@@ -262,8 +262,10 @@ public sealed class FaultTests(EmulatorTestHost host) : IClassFixture<EmulatorTe
     public async Task Fault_in_the_prompt_targets_one_request()
     {
         using var response = await host.PostAsync(Single.Replace("a kite", "a kite [emulator-fault:error;status=403;code=AccessDenied]"));
+        using var next = await host.PostAsync(Single);
 
         Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
         Assert.Equal("AccessDenied", (await EmulatorTestHost.ReadJsonAsync(response)).GetProperty("error").GetProperty("code").GetString());
+        Assert.Equal(HttpStatusCode.OK, next.StatusCode);
     }
 }

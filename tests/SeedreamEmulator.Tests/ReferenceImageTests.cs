@@ -90,7 +90,7 @@ public sealed class ReferenceImageTests(EmulatorTestHost host) : IClassFixture<E
     }
 
     [Fact]
-    public async Task External_references_are_accepted_without_fetching()
+    public async Task Unreachable_external_reference_is_accepted_by_default()
     {
         using var response = await host.PostAsync(Request(Lite, "\"https://example.invalid/nowhere.png\""));
 

@@ -10,10 +10,11 @@ public sealed class EventGridReceiverServer : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly ReceivedEvents _events;
 
-    private EventGridReceiverServer(WebApplication app, ReceivedEvents events, string key, Uri baseAddress)
+    private EventGridReceiverServer(WebApplication app, ReceivedEvents events, PublishFaults faults, string key, Uri baseAddress)
     {
         _app = app;
         _events = events;
+        Faults = faults;
         Key = key;
         BaseAddress = baseAddress;
         TopicEndpoint = new Uri(baseAddress, EventGridReceiverEndpoints.Route.TrimStart('/'));
@@ -27,6 +28,9 @@ public sealed class EventGridReceiverServer : IAsyncDisposable
 
     /// <summary>The key expected in the <c>aeg-sas-key</c> header (AzureKeyCredential).</summary>
     public string Key { get; }
+
+    /// <summary>Faults for the next publish requests, and how many publish requests arrived (<see cref="PublishFaults.Attempts"/>).</summary>
+    public PublishFaults Faults { get; }
 
     /// <summary>The events received so far, in arrival order.</summary>
     public IReadOnlyList<CloudEvent> Events => _events.Snapshot();
@@ -44,8 +48,9 @@ public sealed class EventGridReceiverServer : IAsyncDisposable
         builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
 
         var events = new ReceivedEvents();
+        var faults = new PublishFaults();
         var app = builder.Build();
-        app.MapEventGridReceiver(events, key, eventLog ?? Console.Out);
+        app.MapEventGridReceiver(events, faults, key, eventLog ?? Console.Out);
         try
         {
             await app.StartAsync(cancellationToken).ConfigureAwait(false);
@@ -57,7 +62,7 @@ public sealed class EventGridReceiverServer : IAsyncDisposable
         }
 
         var address = app.Urls.First();
-        return new EventGridReceiverServer(app, events, key, new Uri(address.TrimEnd('/') + "/"));
+        return new EventGridReceiverServer(app, events, faults, key, new Uri(address.TrimEnd('/') + "/"));
     }
 
     /// <inheritdoc cref="ReceivedEvents.WaitForAsync"/>

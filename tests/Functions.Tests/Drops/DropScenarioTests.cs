@@ -334,10 +334,19 @@ public sealed class DropScenarioTests(PipelineFixture fixture)
             Assert.Equal("Microsoft.Storage.BlobCreated", decoded.RootElement.GetProperty("eventType").GetString());
         }
 
-        await kit.Events.SendMessageAsync("this is not an event");
         await kit.RunAsync();
-
         AssertStatus("succeeded", await kit.JobAsync(drop.JobId));
+
+        // Garbage is logged and done with on its first delivery: had the function thrown, the host would deliver it
+        // again (up to maxDequeueCount) and then to the poison queue, which also ends with empty queues.
+        await kit.Events.SendMessageAsync("this is not an event");
+        var garbage = Assert.Single((await kit.Events.ReceiveMessagesAsync(32, TimeSpan.FromMinutes(1))).Value);
+        Assert.Equal("this is not an event", garbage.Body.ToString());
+        Assert.Equal(1, garbage.DequeueCount);
+        await Outbox.QueueFunctionInvoker.InvokeAsync(kit.Harness.Create<ProcessInboxEvent>(), garbage, CancellationToken.None);
+        await kit.Events.DeleteMessageAsync(garbage.MessageId, garbage.PopReceipt);
+
+        Assert.Empty(kit.Harness.EventsFor(drop.JobId).Skip(1));
         await kit.AssertQueuesEmptyAsync();
     }
 
