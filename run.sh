@@ -42,7 +42,7 @@ API_URL="http://127.0.0.1:$FUNCTIONS_PORT/api"
 EVENTS_URL="http://127.0.0.1:$EVENTGRID_RECEIVER_PORT/api/events"
 LOG_DIR=${RUN_LOG_DIR:-$ROOT/.local/run}
 AZURITE_LOCATION=${AZURITE_LOCATION:-$ROOT/.azurite}
-EXAMPLES_DIR=$ROOT/../shared/examples
+EXAMPLES_DIR=$ROOT/examples
 
 STARTED_GROUPS=()   # process-group ids of everything this script started, in start order
 
@@ -232,13 +232,9 @@ start_stack() {
   start_function_app "$mode"
 }
 
-# The provider's text-to-image example when shared/ is beside the repository, else the same request inline.
+# The provider's text-to-image example (examples/, the same file the tests send), as curl's @file argument.
 example_body_argument() {
-  if [[ -f $EXAMPLES_DIR/text-to-image.json ]]; then
-    printf '@%s' "$(cd "$EXAMPLES_DIR" && pwd)/text-to-image.json"
-  else
-    printf '%s' '{"model":"doubao-seedream-5-0-260128","prompt":"A vibrant close-up editorial portrait, studio lighting","size":"2K","output_format":"png","response_format":"url","watermark":false}'
-  fi
+  printf '@%s' "$EXAMPLES_DIR/text-to-image.json"
 }
 
 print_ready() {

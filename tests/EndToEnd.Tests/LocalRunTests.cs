@@ -84,7 +84,7 @@ public sealed partial class LocalRunTests(ITestOutputHelper output)
     private static async Task<(string Id, Uri StatusUrl)> SubmitAsync(HttpClient http, LocalStack stack, string file, CancellationToken cancellationToken)
     {
         // Verbatim: the bytes of the provider's file, as `curl --data-binary @file` sends them.
-        var body = await File.ReadAllBytesAsync(Path.Combine(RepositoryPaths.Root, "..", "shared", "examples", file), cancellationToken);
+        var body = await File.ReadAllBytesAsync(Path.Combine(RepositoryPaths.Root, "examples", file), cancellationToken);
         using var content = new ByteArrayContent(body);
         content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
         using var response = await http.PostAsync(new Uri(stack.ApiBaseUrl, "generations"), content, cancellationToken);
