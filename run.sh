@@ -49,6 +49,70 @@ STARTED_GROUPS=()   # process-group ids of everything this script started, in st
 say() { printf 'run.sh: %s\n' "$*"; }
 fail() { printf 'run.sh: %s\n' "$*" >&2; exit 1; }
 
+# ---------------------------------------------------------------------------------------------------------------
+# Progress: every setup step says what it does, shows it is alive while it runs (elapsed seconds in place on a
+# terminal, a line every PROGRESS_EVERY seconds otherwise) and how long it took.
+
+PROGRESS_EVERY=${RUN_PROGRESS_EVERY:-5}
+if [[ -t 1 ]]; then PROGRESS_TTY=1; else PROGRESS_TTY=0; fi
+STEP_LABEL='' STEP_STARTED=0 STEP_NEXT_REPORT=0
+
+# Microseconds since the epoch: bash 5's EPOCHREALTIME without its separator ("." or "," by locale); whole seconds
+# on older shells.
+now_us() {
+  local t=${EPOCHREALTIME:-}
+  if [[ -n $t ]]; then t=${t/./}; printf '%s' "${t/,/}"; else printf '%s000000' "$(date +%s)"; fi
+}
+RUN_STARTED=$(now_us)
+
+# seconds_since START_US: elapsed seconds with one decimal.
+seconds_since() {
+  local tenths=$((($(now_us) - $1) / 100000))
+  printf '%d.%d' $((tenths / 10)) $((tenths % 10))
+}
+
+step_begin() {
+  STEP_LABEL=$1 STEP_STARTED=$(now_us) STEP_NEXT_REPORT=$((SECONDS + PROGRESS_EVERY))
+  if ((PROGRESS_TTY)); then printf 'run.sh: %s...' "$STEP_LABEL"; else say "$STEP_LABEL..."; fi
+}
+
+# Called while a step waits: on a terminal the elapsed seconds replace themselves; otherwise one line every few seconds.
+step_tick() {
+  if ((PROGRESS_TTY)); then
+    printf '\r\033[Krun.sh: %s... %ss' "$STEP_LABEL" "$(seconds_since "$STEP_STARTED" | cut -d. -f1)"
+  elif ((SECONDS >= STEP_NEXT_REPORT)); then
+    say "$STEP_LABEL... still working ($(seconds_since "$STEP_STARTED" | cut -d. -f1) s)"
+    STEP_NEXT_REPORT=$((SECONDS + PROGRESS_EVERY))
+  fi
+}
+
+step_end() {
+  local took
+  took=$(seconds_since "$STEP_STARTED")
+  if ((PROGRESS_TTY)); then printf '\r\033[Krun.sh: %s: done in %s s\n' "$STEP_LABEL" "$took"; else say "$STEP_LABEL: done in $took s"; fi
+  STEP_LABEL=''
+}
+
+# step LABEL LOG COMMAND...: runs COMMAND with its output in LOG, ticking while it runs; on failure shows the log.
+step() {
+  local label=$1 log=$2 pid status=0
+  shift 2
+  step_begin "$label"
+  "$@" >"$log" 2>&1 &
+  pid=$!
+  while kill -0 "$pid" 2>/dev/null; do
+    step_tick
+    sleep 0.5
+  done
+  wait "$pid" || status=$?
+  if ((status != 0)); then
+    ((PROGRESS_TTY)) && printf '\n'
+    cat "$log" >&2
+    fail "$label failed (exit $status; log: $log)."
+  fi
+  step_end
+}
+
 usage() { sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$0"; }
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -88,7 +152,10 @@ start() {
   local log=$LOG_DIR/$name.log
   : >"$log"
   if [[ $mode == console ]]; then
-    "${NEW_GROUP[@]}" "$@" > >(while IFS= read -r line; do printf '[%s] %s\n' "$name" "$line"; printf '%s\n' "$line" >>"$log"; done) 2>&1 &
+    # On a terminal each line first clears the progress line it may interrupt.
+    local clear=''
+    ((PROGRESS_TTY)) && clear=$'\r\033[K'
+    "${NEW_GROUP[@]}" "$@" > >(while IFS= read -r line; do printf '%s[%s] %s\n' "$clear" "$name" "$line"; printf '%s\n' "$line" >>"$log"; done) 2>&1 &
   else
     "${NEW_GROUP[@]}" "$@" >"$log" 2>&1 &
   fi
@@ -113,10 +180,12 @@ wait_until() {
   local deadline=$((SECONDS + timeout))
   until "$@"; do
     if ! kill -0 "$pid" 2>/dev/null; then
+      ((PROGRESS_TTY)) && [[ -n $STEP_LABEL ]] && printf '\n'
       tail -n 20 "$LOG_DIR/$name.log" >&2 || true
       fail "$name exited during startup (log: $LOG_DIR/$name.log)."
     fi
     ((SECONDS < deadline)) || fail "$name did not answer within $timeout s (log: $LOG_DIR/$name.log)."
+    [[ -n $STEP_LABEL ]] && step_tick
     sleep 0.2
   done
 }
@@ -142,16 +211,14 @@ install_and_build() {
   command -v node >/dev/null && command -v npm >/dev/null || fail "Node.js and npm are required for Azurite."
   command -v curl >/dev/null || fail "curl is required."
   if [[ ! -x node_modules/.bin/azurite ]]; then
-    say "installing Azurite (npm ci)..."
-    npm ci --no-audit --no-fund --loglevel=error
+    step "installing Azurite (npm ci, once)" "$LOG_DIR/npm-ci.log" npm ci --no-audit --no-fund --loglevel=error
   fi
   [[ ${RUN_NO_BUILD:-} == 1 ]] && return
   local projects=(tools/SeedreamEmulator tools/EventGridReceiver)
   if use_core_tools; then projects+=(src/Functions); else projects+=(tools/DevHost); fi
   for project in "${projects[@]}"; do
-    say "building $project ($RUN_CONFIGURATION)..."
-    dotnet build "$project" -c "$RUN_CONFIGURATION" --nologo -v quiet -clp:ErrorsOnly >"$LOG_DIR/build.log" 2>&1 \
-      || { cat "$LOG_DIR/build.log" >&2; fail "building $project failed."; }
+    step "building $project ($RUN_CONFIGURATION)" "$LOG_DIR/build-${project##*/}.log" \
+      dotnet build "$project" -c "$RUN_CONFIGURATION" --nologo -v quiet -clp:ErrorsOnly
   done
 }
 
@@ -218,18 +285,23 @@ start_stack() {
   check_ports
   mkdir -p "$LOG_DIR"
   install_and_build
-  say "starting Azurite (127.0.0.1:$AZURITE_BLOB_PORT-$AZURITE_TABLE_PORT, data in ${AZURITE_LOCATION#"$ROOT"/}/)..."
+  step_begin "starting Azurite (127.0.0.1:$AZURITE_BLOB_PORT-$AZURITE_TABLE_PORT, data in ${AZURITE_LOCATION#"$ROOT"/}/)"
   start_azurite
+  step_end
   if [[ -n $SEEDREAM_BASE_URL ]]; then
     say "using the Seedream API at $SEEDREAM_BASE_URL (no emulator; generations are billed)"
   else
-    say "starting the Seedream emulator (127.0.0.1:$SEEDREAM_EMULATOR_PORT)..."
+    step_begin "starting the Seedream emulator (127.0.0.1:$SEEDREAM_EMULATOR_PORT)"
     start_emulator
+    step_end
   fi
-  say "starting the Event Grid receiver (127.0.0.1:$EVENTGRID_RECEIVER_PORT)..."
+  step_begin "starting the Event Grid receiver (127.0.0.1:$EVENTGRID_RECEIVER_PORT)"
   start_receiver "$mode"
-  if use_core_tools; then say "starting the function app with Core Tools (func start)..."; else say "starting the function app with tools/DevHost (Core Tools not installed)..."; fi
+  step_end
+  if use_core_tools; then step_begin "starting the function app with Core Tools (func start)"; else step_begin "starting the function app with tools/DevHost (Core Tools not installed)"; fi
   start_function_app "$mode"
+  step_end
+  say "setup took $(seconds_since "$RUN_STARTED") s in all"
 }
 
 # The provider's text-to-image example (examples/, the same file the tests send), as curl's @file argument.
