@@ -4,6 +4,8 @@
 #
 #   ./run.sh           start everything, print the URLs, stream function logs and received events; Ctrl-C stops all
 #   ./run.sh --smoke   start, submit the text-to-image example, wait for the result and its event, stop; exit 0/1
+#   --verbose          (with either) also the HTTP client's and retry library's lines and every API call; by default
+#                      the function app prints one line per job step
 #   ./run.sh drop FILE [--prompt TEXT] [--meta K=V]... [--cloudevents]   with the stack running: upload FILE to the
 #                      inbox and enqueue its BlobCreated event as Event Grid would; prints the job and its outcome
 #   ./run.sh --help
@@ -255,10 +257,19 @@ start_function_app() {
   storage+=";BlobEndpoint=http://127.0.0.1:$AZURITE_BLOB_PORT/devstoreaccount1"
   storage+=";QueueEndpoint=http://127.0.0.1:$AZURITE_QUEUE_PORT/devstoreaccount1"
   storage+=";TableEndpoint=http://127.0.0.1:$AZURITE_TABLE_PORT/devstoreaccount1"
+  # A local run is a Development environment under either host.
   local settings=(
     AzureWebJobsStorage="$storage"
     EventGrid__TopicEndpoint="$EVENTS_URL"
+    AZURE_FUNCTIONS_ENVIRONMENT=Development ASPNETCORE_ENVIRONMENT=Development DOTNET_ENVIRONMENT=Development
   )
+  if ((VERBOSE)); then
+    # Every category host.json quiets to Warning is raised to Information, through the override both hosts honour.
+    local category
+    while IFS= read -r category; do
+      settings+=("AzureFunctionsJobHost__logging__logLevel__$category=Information")
+    done < <(node -e 'const l=JSON.parse(require("fs").readFileSync("host.json","utf8")).logging?.logLevel??{};for(const[k,v]of Object.entries(l))if(String(v).toLowerCase()==="warning")console.log(k)')
+  fi
   if [[ -n $SEEDREAM_BASE_URL ]]; then
     settings+=(
       Seedream__BaseUrls__0="$SEEDREAM_BASE_URL"
@@ -394,7 +405,16 @@ run_drop() {
   exec dotnet run --project "$ROOT/tools/DropTool" -c "$RUN_CONFIGURATION" -v quiet -- "$@"
 }
 
-# Sub-commands are functions; a new one gets an arm here and its own function above.
+# Sub-commands are functions; a new one gets an arm here and its own function above. --verbose may come anywhere
+# (except after `drop`, whose arguments are the drop tool's).
+VERBOSE=0
+if [[ ${1:-} != drop ]]; then
+  arguments=()
+  for argument in "$@"; do
+    if [[ $argument == --verbose ]]; then VERBOSE=1; else arguments+=("$argument"); fi
+  done
+  set -- ${arguments[@]+"${arguments[@]}"}
+fi
 case ${1:-} in
   '') run_interactive ;;
   --smoke | smoke) run_smoke ;;

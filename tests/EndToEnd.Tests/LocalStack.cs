@@ -62,6 +62,15 @@ public sealed class LocalStack : IAsyncDisposable
         }
     }
 
+    /// <summary>The lines the script printed to its terminal so far (stdout and stderr), without the service logs.</summary>
+    public IReadOnlyList<string> PrintedLines()
+    {
+        lock (_output)
+        {
+            return _output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line => line.TrimEnd('\r')).ToList();
+        }
+    }
+
     private string LogDirectory => Path.Combine(WorkDirectory, "logs");
 
     public static LocalStack Start()

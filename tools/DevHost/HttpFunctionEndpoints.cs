@@ -25,7 +25,7 @@ internal static class HttpFunctionEndpoints
 
     private static async Task InvokeAsync(HttpFunctionDefinition function, HttpContext context)
     {
-        var logger = context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("Functions." + function.Name);
+        var logger = context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(FunctionsDevHost.FunctionLogCategory(function.Name));
         var parameters = function.Method.GetParameters();
         var arguments = new object?[parameters.Length];
         for (var i = 0; i < parameters.Length; i++)
