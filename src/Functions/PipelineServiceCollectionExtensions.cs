@@ -72,6 +72,7 @@ public static class PipelineServiceCollectionExtensions
         services.TryAddSingleton<SubmissionService>();
         services.TryAddSingleton<CostCalculator>();
         services.TryAddSingleton<JobViewFactory>();
+        services.TryAddSingleton<ThumbnailStore>();
         services.TryAddSingleton<RequestBodyReader>();
         services.TryAddSingleton<GenerationMessageHandler>();
         services.TryAddSingleton(provider => new GenerationRunner(
