@@ -14,7 +14,8 @@
 #   SEEDREAM_EMULATOR_PORT=5080 EVENTGRID_RECEIVER_PORT=5090 FUNCTIONS_PORT=7071
 # Other: RUN_CONFIGURATION=Debug (build configuration), RUN_NO_BUILD=1 (use existing builds),
 #   AZURITE_LOCATION=.azurite (storage data), RUN_LOG_DIR=.local/run (service logs),
-#   RUN_SMOKE_TIMEOUT=180 (seconds the smoke run waits for the generation).
+#   RUN_SMOKE_TIMEOUT=180 (seconds the smoke run waits for the generation),
+#   SEEDREAM_EMULATOR_IMAGE_DELAY=00:00:01 (how long the emulator takes per image).
 # The real Seedream API instead of the emulator: SEEDREAM_BASE_URL=https://…/v1 (or …/api/v3) SEEDREAM_API_KEY=…
 #   (billed; result downloads are then limited to public https addresses, as in Azure).
 # App settings come from local.settings.json; the addresses above are passed as environment variables, which
@@ -31,6 +32,7 @@ EVENTGRID_RECEIVER_PORT=${EVENTGRID_RECEIVER_PORT:-5090}
 FUNCTIONS_PORT=${FUNCTIONS_PORT:-7071}
 RUN_CONFIGURATION=${RUN_CONFIGURATION:-Debug}
 RUN_SMOKE_TIMEOUT=${RUN_SMOKE_TIMEOUT:-180}
+SEEDREAM_EMULATOR_IMAGE_DELAY=${SEEDREAM_EMULATOR_IMAGE_DELAY:-00:00:01}
 
 SEEDREAM_KEY=local-seedream-key
 SEEDREAM_BASE_URL=${SEEDREAM_BASE_URL:-}
@@ -239,7 +241,7 @@ start_azurite() {
 }
 
 start_emulator() {
-  start seedream-emulator file env Emulator__ApiKey="$SEEDREAM_KEY" Emulator__ImageDelay=00:00:01 \
+  start seedream-emulator file env Emulator__ApiKey="$SEEDREAM_KEY" Emulator__ImageDelay="$SEEDREAM_EMULATOR_IMAGE_DELAY" \
     dotnet "$(output_of tools/SeedreamEmulator SeedreamEmulator.dll)" --urls "http://127.0.0.1:$SEEDREAM_EMULATOR_PORT"
   wait_until seedream-emulator "$LAST_PID" 60 http_answers "http://127.0.0.1:$SEEDREAM_EMULATOR_PORT/"
 }
