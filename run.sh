@@ -9,6 +9,8 @@
 #   ./run.sh drop FILE [--prompt TEXT] [--meta K=V]... [--cloudevents]   with the stack running: upload FILE to the
 #                      inbox and enqueue its BlobCreated event as Event Grid would; prints the job and its outcome
 #   ./run.sh --help
+#   --telemetry        (with either) the app's traces and metrics (OpenTelemetry) to the terminal and, as JSON lines,
+#                      to $RUN_LOG_DIR/telemetry.jsonl
 #
 # Ports (environment): AZURITE_BLOB_PORT=10000 AZURITE_QUEUE_PORT=10001 AZURITE_TABLE_PORT=10002
 #   SEEDREAM_EMULATOR_PORT=5080 EVENTGRID_RECEIVER_PORT=5090 FUNCTIONS_PORT=7071
@@ -407,13 +409,17 @@ run_drop() {
   exec dotnet run --project "$ROOT/tools/DropTool" -c "$RUN_CONFIGURATION" -v quiet -- "$@"
 }
 
-# Sub-commands are functions; a new one gets an arm here and its own function above. --verbose may come anywhere
-# (except after `drop`, whose arguments are the drop tool's).
+# Sub-commands are functions; a new one gets an arm here and its own function above. --verbose and --telemetry may
+# come anywhere (except after `drop`, whose arguments are the drop tool's).
 VERBOSE=0
 if [[ ${1:-} != drop ]]; then
   arguments=()
   for argument in "$@"; do
-    if [[ $argument == --verbose ]]; then VERBOSE=1; else arguments+=("$argument"); fi
+    case $argument in
+      --verbose) VERBOSE=1 ;;
+      --telemetry) export Telemetry__Console=true Telemetry__File=$LOG_DIR/telemetry.jsonl ;;
+      *) arguments+=("$argument") ;;
+    esac
   done
   set -- ${arguments[@]+"${arguments[@]}"}
 fi

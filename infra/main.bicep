@@ -62,6 +62,7 @@ var deploymentContainerName = 'app-package'
 var inboxDeadLetterContainerName = 'inbox-deadletter'
 var generationRequestsQueueName = 'generation-requests'
 var inboxEventsQueueName = 'inbox-events'
+var jobIndexTableName = 'jobindex'
 
 resource resourceGroup 'Microsoft.Resources/resourceGroups@2025-04-01' = {
   name: 'rg-${environmentName}'
@@ -103,6 +104,9 @@ module storage 'modules/storage.bicep' = {
       '${generationRequestsQueueName}-poison'
       inboxEventsQueueName
       '${inboxEventsQueueName}-poison'
+    ]
+    tableNames: [
+      jobIndexTableName
     ]
     imagesPrefix: '${imagesContainerName}/'
     imageRetentionDays: imageRetentionDays
@@ -191,6 +195,7 @@ module functionApp 'modules/function-app.bicep' = {
     appIdentityClientId: identity.outputs.clientId
     storageBlobEndpoint: storage.outputs.blobEndpoint
     storageQueueEndpoint: storage.outputs.queueEndpoint
+    storageTableEndpoint: storage.outputs.tableEndpoint
     deploymentContainerName: deploymentContainerName
     instanceMemoryMB: instanceMemoryMB
     maximumInstanceCount: maximumInstanceCount
@@ -203,6 +208,7 @@ module functionApp 'modules/function-app.bicep' = {
     imagesContainerName: imagesContainerName
     jobsContainerName: jobsContainerName
     inboxContainerName: inboxContainerName
+    jobIndexTableName: jobIndexTableName
   }
 }
 

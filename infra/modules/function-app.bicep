@@ -15,6 +15,7 @@ param appIdentityClientId string
 
 param storageBlobEndpoint string
 param storageQueueEndpoint string
+param storageTableEndpoint string
 
 @description('Blob container that holds the deployment package.')
 param deploymentContainerName string
@@ -46,6 +47,9 @@ param imagesContainerName string
 param jobsContainerName string
 param inboxContainerName string
 
+@description('Table of the job listing\'s index.')
+param jobIndexTableName string
+
 resource appIdentity 'Microsoft.ManagedIdentity/userAssignedIdentities@2024-11-30' existing = {
   name: appIdentityName
 }
@@ -69,6 +73,7 @@ resource plan 'Microsoft.Web/serverfarms@2024-11-01' = {
 var appSettings = {
   AzureWebJobsStorage__blobServiceUri: storageBlobEndpoint
   AzureWebJobsStorage__queueServiceUri: storageQueueEndpoint
+  AzureWebJobsStorage__tableServiceUri: storageTableEndpoint
   AzureWebJobsStorage__credential: 'managedidentity'
   AzureWebJobsStorage__clientId: appIdentityClientId
   // DefaultAzureCredential (Event Grid publisher) picks the user-assigned identity from this.
@@ -80,6 +85,7 @@ var appSettings = {
   ImagesContainer: imagesContainerName
   JobsContainer: jobsContainerName
   InboxContainer: inboxContainerName
+  JobIndexTable: jobIndexTableName
   Seedream__ApiKey: '@Microsoft.KeyVault(SecretUri=${seedreamApiKeySecretUri})'
   EventGrid__TopicEndpoint: eventGridTopicEndpoint
 }

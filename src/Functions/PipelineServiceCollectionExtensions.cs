@@ -22,6 +22,7 @@ public static class PipelineServiceCollectionExtensions
         services.AddPipelineEvents(configuration);
         services.AddPipelineProcessing(configuration);
         services.AddPipelineDrops(configuration);
+        services.AddJobListing(configuration);
         return services;
     }
 

@@ -16,6 +16,7 @@ public sealed class HostConfigurationTests
         { nameof(GetGenerationImage), "get", "generations/{id}/images/{index}", "Function" },
         { nameof(GetGenerationThumbnail), "get", "generations/{id}/images/{index}/thumbnail", "Function" },
         { nameof(GetGenerationReferenceThumbnail), "get", "generations/{id}/references/{index}/thumbnail", "Function" },
+        { nameof(ViewRecentGenerations), "get", "generations/view", "Function" },
     };
 
     public static TheoryData<string, string> QueueFunctions => new()

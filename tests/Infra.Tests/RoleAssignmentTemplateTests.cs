@@ -6,6 +6,7 @@ public sealed class RoleAssignmentTemplateTests(CompiledInfrastructure infrastru
     private const string StorageBlobDataOwner = "b7e6dc6d-f1e8-4753-8033-0f276bb0955b";
     private const string StorageBlobDataContributor = "ba92f5b4-2d11-453d-a403-e96b0029c9fe";
     private const string StorageQueueDataContributor = "974c5e8b-45b9-4653-ba55-5f855dd0fb88";
+    private const string StorageTableDataContributor = "0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3";
     private const string StorageQueueDataMessageSender = "c6a89b2d-59bc-44d0-9896-0f6e12d7b80a";
     private const string EventGridDataSender = "d5a91429-5739-47e2-a06b-3470a27159e7";
     private const string KeyVaultSecretsUser = "4633458b-17de-408a-b874-0445c86b69e6";
@@ -27,6 +28,7 @@ public sealed class RoleAssignmentTemplateTests(CompiledInfrastructure infrastru
         [
             ($"reference({app}).principalId", StorageBlobDataOwner, storage),
             ($"reference({app}).principalId", StorageQueueDataContributor, storage),
+            ($"reference({app}).principalId", StorageTableDataContributor, storage),
             ($"reference({app}).principalId", EventGridDataSender, topic),
             ($"reference({app}).principalId", KeyVaultSecretsUser, apiKeySecret),
             ($"reference({app}).principalId", MonitoringMetricsPublisher, applicationInsights),

@@ -5,7 +5,11 @@ using Seedream.Functions;
 // Reads host.json and local.settings.json from the current directory (the repository root under ./run.sh).
 var options = new FunctionsDevHostOptions
 {
-    ConfigureServices = (services, configuration) => services.AddSeedreamPipeline(configuration),
+    ConfigureServices = (services, configuration) =>
+    {
+        services.AddSeedreamPipeline(configuration);
+        services.AddPipelineOpenTelemetry(configuration); // Telemetry:Console / Telemetry:File (./run.sh --telemetry), as the worker
+    },
 };
 options.FunctionAssemblies.Add(typeof(PipelineServiceCollectionExtensions).Assembly);
 

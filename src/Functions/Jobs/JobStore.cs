@@ -16,11 +16,13 @@ public class JobStore
 {
     private readonly PipelineStorage _storage;
     private readonly TimeProvider _time;
+    private readonly JobIndex? _index;
 
-    public JobStore(PipelineStorage storage, TimeProvider time)
+    public JobStore(PipelineStorage storage, TimeProvider time, JobIndex? index = null)
     {
         _storage = storage;
         _time = time;
+        _index = index;
     }
 
     public virtual async Task<StoredJob?> GetAsync(string id, CancellationToken cancellationToken)
@@ -33,6 +35,7 @@ public class JobStore
     public virtual async Task<StoredJob?> TryCreateAsync(GenerationJob job, CancellationToken cancellationToken)
     {
         job.CreatedAt = job.UpdatedAt = _time.GetUtcNow();
+        await _index.BeforeCreateAsync(job, cancellationToken).ConfigureAwait(false);
         var etag = await UploadAsync(JobBlob(job.Id), job, new BlobRequestConditions { IfNoneMatch = ETag.All }, cancellationToken).ConfigureAwait(false);
         return etag is null ? null : new StoredJob(job, etag.Value);
     }
@@ -42,7 +45,13 @@ public class JobStore
     {
         current.Job.UpdatedAt = _time.GetUtcNow();
         var etag = await UploadAsync(JobBlob(current.Job.Id), current.Job, new BlobRequestConditions { IfMatch = current.ETag }, cancellationToken).ConfigureAwait(false);
-        return etag is null ? null : current with { ETag = etag.Value };
+        if (etag is null)
+        {
+            return null;
+        }
+
+        await _index.AfterWriteAsync(current.Job, cancellationToken).ConfigureAwait(false);
+        return current with { ETag = etag.Value };
     }
 
     /// <summary>Deletes the record if it is still the version given (a job whose submission could not be completed).</summary>

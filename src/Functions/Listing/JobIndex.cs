@@ -1,0 +1,137 @@
+using Azure;
+using Azure.Data.Tables;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Seedream.Functions;
+
+/// <summary>
+/// The job listing's index: one table row per job, newest first by row key (see <see cref="JobIndexEntry"/>). The job
+/// record stays the truth; <see cref="JobStore"/> writes a row before it creates a record and after each write of it,
+/// and <see cref="JobLister"/> checks the rows that may lag against the records.
+/// </summary>
+public class JobIndex
+{
+    private readonly TableClient _table;
+    private readonly ILogger<JobIndex> _logger;
+    private readonly SemaphoreSlim _createLock = new(1, 1);
+    private volatile bool _created;
+
+    public JobIndex(TableServiceClient tables, IOptions<JobListingOptions> options, ILogger<JobIndex> logger)
+    {
+        ArgumentNullException.ThrowIfNull(tables);
+        ArgumentNullException.ThrowIfNull(options);
+        _table = tables.GetTableClient(options.Value.JobIndexTable);
+        _logger = logger;
+    }
+
+    public string TableName => _table.Name;
+
+    /// <summary>
+    /// Before a record is created: a row the listing will check against the record until a later write confirms it.
+    /// Failures propagate, so no record exists that the listing could never find.
+    /// </summary>
+    public virtual async Task AddAsync(GenerationJob job, CancellationToken cancellationToken)
+    {
+        await WriteAsync(JobIndexEntry.From(JobSummary.From(job), confirmed: false), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// After a record write. The record is written already, so a failure here is logged and not thrown: a row that
+    /// lags shows a status that can still change, and the listing checks those against the record.
+    /// </summary>
+    public virtual async Task UpdateAsync(GenerationJob job, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await WriteAsync(JobIndexEntry.From(JobSummary.From(job), confirmed: true), cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is RequestFailedException or OperationCanceledException)
+        {
+            _logger.LogWarning(e, "Job {JobId}: the listing index was not updated after the record write; the listing corrects it from the record.", job.Id);
+        }
+    }
+
+    /// <summary>Writes what a record read shows (the listing's repair of a lagging row).</summary>
+    public virtual Task RepairAsync(JobSummary summary, CancellationToken cancellationToken) =>
+        WriteAsync(JobIndexEntry.From(summary, confirmed: true), cancellationToken);
+
+    /// <summary>Removes a row whose record does not exist (a submission that was refused after its row was written).</summary>
+    public virtual async Task RemoveAsync(string rowKey, CancellationToken cancellationToken)
+    {
+        await EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
+        await _table.DeleteEntityAsync(JobIndexEntry.Partition, rowKey, ETag.All, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Rows after <paramref name="afterRowKey"/> (newest first), optionally only those with the given statuses and created after an instant.</summary>
+    public virtual async IAsyncEnumerable<JobIndexEntry> QueryAsync(
+        IReadOnlyCollection<string> statuses,
+        DateTimeOffset? createdAfter,
+        string? afterRowKey,
+        int pageSizeHint,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(statuses);
+        await EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {JobIndexEntry.Partition}");
+        if (afterRowKey is not null)
+        {
+            filter += " and " + TableClient.CreateQueryFilter($"RowKey gt {afterRowKey}");
+        }
+
+        if (createdAfter is { } after)
+        {
+            filter += " and " + TableClient.CreateQueryFilter($"RowKey lt {JobIndexEntry.RowKeyBoundFor(after)}");
+        }
+
+        if (statuses.Count > 0)
+        {
+            filter += " and (" + string.Join(" or ", statuses.Select(status => TableClient.CreateQueryFilter($"Status eq {status}"))) + ")";
+        }
+
+        await foreach (var entry in _table.QueryAsync<JobIndexEntry>(filter, maxPerPage: pageSizeHint, cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            yield return entry;
+        }
+    }
+
+    private async Task WriteAsync(JobIndexEntry entry, CancellationToken cancellationToken)
+    {
+        await EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
+        await _table.UpsertEntityAsync(entry, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async ValueTask EnsureCreatedAsync(CancellationToken cancellationToken)
+    {
+        if (_created)
+        {
+            return;
+        }
+
+        await _createLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (!_created)
+            {
+                await _table.CreateIfNotExistsAsync(cancellationToken).ConfigureAwait(false);
+                _created = true;
+            }
+        }
+        finally
+        {
+            _createLock.Release();
+        }
+    }
+}
+
+/// <summary>The two calls <see cref="JobStore"/> makes; a store built without an index (none registered) skips them.</summary>
+public static class JobIndexHooks
+{
+    /// <summary>Before a record is created (see <see cref="JobIndex.AddAsync"/>).</summary>
+    public static Task BeforeCreateAsync(this JobIndex? index, GenerationJob job, CancellationToken cancellationToken) =>
+        index?.AddAsync(job, cancellationToken) ?? Task.CompletedTask;
+
+    /// <summary>After a record was written (see <see cref="JobIndex.UpdateAsync"/>).</summary>
+    public static Task AfterWriteAsync(this JobIndex? index, GenerationJob job, CancellationToken cancellationToken) =>
+        index?.UpdateAsync(job, cancellationToken) ?? Task.CompletedTask;
+}

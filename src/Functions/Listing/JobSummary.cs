@@ -1,0 +1,23 @@
+using System.Text.Json;
+
+namespace Seedream.Functions;
+
+/// <summary>What the listing shows of a job: enough to pick one, not its images or request.</summary>
+public sealed record JobSummary(string Id, JobStatus Status, DateTimeOffset CreatedAt, string? Model, int ImageCount, JobCost? Cost)
+{
+    public static JobSummary From(GenerationJob job)
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        return new JobSummary(job.Id, job.Status, job.CreatedAt, ModelOf(job), job.Images.Count, job.Cost);
+    }
+
+    /// <summary>Queued and running jobs can still change; every other status is final.</summary>
+    public static bool IsFinal(JobStatus status) => status is not (JobStatus.Queued or JobStatus.Running);
+
+    /// <summary>The model Seedream reported, else the one requested.</summary>
+    private static string? ModelOf(GenerationJob job) =>
+        job.Answer?.Model
+        ?? (job.Request is { ValueKind: JsonValueKind.Object } request && request.TryGetProperty("model", out var model) && model.ValueKind == JsonValueKind.String
+            ? model.GetString()
+            : null);
+}
