@@ -11,7 +11,8 @@ namespace Seedream.EndToEnd.Tests;
 /// <summary>
 /// The view page in a real browser (headless Chromium from Debian's <c>chromium</c> package, driven by Playwright) over
 /// the local stack as <c>./run.sh</c> starts it: a 15 × 4K sequential group watched from submission until it is done,
-/// its thumbnails loaded, the bytes a browser loads for it, the full image on click, and a failed job's error.
+/// its thumbnails loaded, the bytes a browser loads for it, the full image on click, the recent jobs page, and a failed
+/// job's error.
 /// </summary>
 public sealed class BrowserViewTests(ITestOutputHelper output)
 {
@@ -101,6 +102,16 @@ public sealed class BrowserViewTests(ITestOutputHelper output)
             Assert.Equal(200, full.Status);
             Assert.Equal("image/png", full.Headers["content-type"]);
             Assert.EndsWith($"/api/generations/{group}/images/0", new Uri(full.Url).AbsolutePath, StringComparison.Ordinal);
+
+            // The recent jobs page: the group's row shows its first image's thumbnail and links to its view.
+            var recent = await fresh.NewPageAsync();
+            await recent.GotoAsync(new Uri(stack.ApiBaseUrl, "generations/view").AbsoluteUri);
+            var row = recent.Locator($"tr:has(a[href$='/generations/{group}/view'])");
+            await row.Locator("img").WaitForAsync(new LocatorWaitForOptions { Timeout = 15_000 });
+            await recent.WaitForFunctionAsync(
+                "id => [...document.querySelectorAll('td.thumb img')].some(i => i.src.includes(id) && i.complete && i.naturalWidth > 0)",
+                group, new PageWaitForFunctionOptions { Timeout = 15_000, PollingInterval = 200 });
+            Assert.Equal(1, await recent.Locator($"a[href$='/generations/{failed}/view']").CountAsync());
 
             // A failed job: its error and what to do about it.
             var failure = await fresh.NewPageAsync();

@@ -159,7 +159,8 @@ public sealed partial class LocalRunTests(ITestOutputHelper output)
         var sources = ImageSource().Matches(html).Select(match => WebUtility.HtmlDecode(match.Groups[1].Value))
             .Where(source => source.StartsWith($"/api/generations/{id}/images/", StringComparison.Ordinal)).ToList();
         Assert.Equal(Enumerable.Range(0, imageCount).Select(index => $"/api/generations/{id}/images/{index}/thumbnail"), sources);
-        var links = FullSizeLink().Matches(html).Select(match => WebUtility.HtmlDecode(match.Groups[1].Value)).ToList();
+        var links = FullSizeLink().Matches(html).Select(match => WebUtility.HtmlDecode(match.Groups[1].Value))
+            .Where(link => link.StartsWith($"/api/generations/{id}/images/", StringComparison.Ordinal)).ToList();
         Assert.Equal(Enumerable.Range(0, imageCount).Select(index => $"/api/generations/{id}/images/{index}"), links);
         for (var index = 0; index < imageCount; index++)
         {
