@@ -67,6 +67,7 @@ public sealed class JobLogTests(ITestOutputHelper output)
             var appLines = printed.Where(line => line.StartsWith("[app] ", StringComparison.Ordinal)).ToList();
             Assert.True(appLines.Count <= MaxAppLinesPerJob, $"{appLines.Count} app lines for one single-image job (at most {MaxAppLinesPerJob}):\n{string.Join('\n', appLines)}");
             Assert.Contains(appLines, line => line.Contains(id, StringComparison.Ordinal) && line.Contains("event", StringComparison.OrdinalIgnoreCase));
+            Assert.Contains(appLines, line => line.Contains("Executed 'Functions.SubmitGeneration'", StringComparison.Ordinal) && line.Contains($"/generations/{id}", StringComparison.Ordinal));
             Assert.DoesNotContain(appLines, line => line.Contains("System.Net.Http.HttpClient", StringComparison.Ordinal) || line.Contains("Polly", StringComparison.Ordinal));
             Assert.DoesNotContain(appLines, line => line.Contains("Functions.GetGeneration'", StringComparison.Ordinal));
             Assert.Single(printed, line => line.StartsWith("[events] ", StringComparison.Ordinal) && line.Contains(id, StringComparison.Ordinal));
