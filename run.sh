@@ -99,26 +99,6 @@ step_end() {
   STEP_LABEL=''
 }
 
-# step LABEL LOG COMMAND...: runs COMMAND with its output in LOG, ticking while it runs; on failure shows the log.
-step() {
-  local label=$1 log=$2 pid status=0
-  shift 2
-  step_begin "$label"
-  "$@" >"$log" 2>&1 &
-  pid=$!
-  while kill -0 "$pid" 2>/dev/null; do
-    step_tick
-    sleep 0.5
-  done
-  wait "$pid" || status=$?
-  if ((status != 0)); then
-    ((PROGRESS_TTY)) && printf '\n'
-    cat "$log" >&2
-    fail "$label failed (exit $status; log: $log)."
-  fi
-  step_end
-}
-
 usage() { sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$0"; }
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -216,16 +196,56 @@ install_and_build() {
   command -v dotnet >/dev/null || fail "the .NET SDK is required (https://dot.net); see global.json for the version."
   command -v node >/dev/null && command -v npm >/dev/null || fail "Node.js and npm are required for Azurite."
   command -v curl >/dev/null || fail "curl is required."
+  # npm ci waits on the network and the builds on the CPU, and the three builds share no project: all run at once.
+  PARALLEL_NAMES=() PARALLEL_LOGS=() PARALLEL_PIDS=()
   if [[ ! -x node_modules/.bin/azurite ]]; then
-    step "installing Azurite (npm ci, once)" "$LOG_DIR/npm-ci.log" npm ci --no-audit --no-fund --loglevel=error
+    parallel_launch "Azurite (npm ci, once)" "$LOG_DIR/npm-ci.log" npm ci --no-audit --no-fund --loglevel=error
   fi
-  [[ ${RUN_NO_BUILD:-} == 1 ]] && return
-  local projects=(tools/SeedreamEmulator tools/EventGridReceiver)
-  if use_core_tools; then projects+=(src/Functions); else projects+=(tools/DevHost); fi
-  for project in "${projects[@]}"; do
-    step "building $project ($RUN_CONFIGURATION)" "$LOG_DIR/build-${project##*/}.log" \
-      dotnet build "$project" -c "$RUN_CONFIGURATION" --nologo -v quiet -clp:ErrorsOnly
+  if [[ ${RUN_NO_BUILD:-} != 1 ]]; then
+    local projects=(tools/SeedreamEmulator tools/EventGridReceiver) project
+    if use_core_tools; then projects+=(src/Functions); else projects+=(tools/DevHost); fi
+    for project in "${projects[@]}"; do
+      parallel_launch "$project ($RUN_CONFIGURATION build)" "$LOG_DIR/build-${project##*/}.log" \
+        dotnet build "$project" -c "$RUN_CONFIGURATION" --nologo -v quiet -clp:ErrorsOnly
+    done
+  fi
+  ((${#PARALLEL_PIDS[@]} == 0)) || parallel_wait "installing and building (${#PARALLEL_PIDS[@]} at once)"
+}
+
+# parallel_launch NAME LOG COMMAND...: starts COMMAND in the background with its output in LOG.
+parallel_launch() {
+  local name=$1 log=$2
+  shift 2
+  "$@" >"$log" 2>&1 &
+  PARALLEL_PIDS+=("$!") PARALLEL_NAMES+=("$name") PARALLEL_LOGS+=("$log")
+}
+
+# parallel_wait LABEL: one step for everything launched; says when each part is done and how long it took, and stops
+# at the first failure with its log.
+parallel_wait() {
+  local i status pending=${#PARALLEL_PIDS[@]} finished=()
+  step_begin "$1"
+  while ((pending > 0)); do
+    for i in "${!PARALLEL_PIDS[@]}"; do
+      [[ -n ${finished[i]:-} ]] && continue
+      kill -0 "${PARALLEL_PIDS[i]}" 2>/dev/null && continue
+      status=0
+      wait "${PARALLEL_PIDS[i]}" || status=$?
+      finished[i]=1
+      pending=$((pending - 1))
+      ((PROGRESS_TTY)) && printf '\r\033[K'
+      if ((status != 0)); then
+        kill "${PARALLEL_PIDS[@]}" 2>/dev/null || true
+        cat "${PARALLEL_LOGS[i]}" >&2
+        fail "${PARALLEL_NAMES[i]} failed (exit $status; log: ${PARALLEL_LOGS[i]})."
+      fi
+      say "  ${PARALLEL_NAMES[i]}: done after $(seconds_since "$STEP_STARTED") s"
+    done
+    ((pending > 0)) || break
+    step_tick
+    sleep 0.5
   done
+  step_end
 }
 
 output_of() { printf '%s/bin/%s/net10.0/%s' "$1" "$RUN_CONFIGURATION" "$2"; }
