@@ -4,17 +4,20 @@
 #
 #   ./run.sh           start everything, print the URLs, stream function logs and received events; Ctrl-C stops all
 #   ./run.sh --smoke   start, submit the text-to-image example, wait for the result and its event, stop; exit 0/1
+#   --verbose          (with either) also the HTTP client's and retry library's lines and every API call; by default
+#                      the function app prints one line per job step
 #   ./run.sh drop FILE [--prompt TEXT] [--meta K=V]... [--cloudevents]   with the stack running: upload FILE to the
 #                      inbox and enqueue its BlobCreated event as Event Grid would; prints the job and its outcome
 #   ./run.sh --help
-#   --telemetry before any of these: the app's traces and metrics (OpenTelemetry) to the terminal and, as JSON lines,
+#   --telemetry        (with either) the app's traces and metrics (OpenTelemetry) to the terminal and, as JSON lines,
 #                      to $RUN_LOG_DIR/telemetry.jsonl
 #
 # Ports (environment): AZURITE_BLOB_PORT=10000 AZURITE_QUEUE_PORT=10001 AZURITE_TABLE_PORT=10002
 #   SEEDREAM_EMULATOR_PORT=5080 EVENTGRID_RECEIVER_PORT=5090 FUNCTIONS_PORT=7071
 # Other: RUN_CONFIGURATION=Debug (build configuration), RUN_NO_BUILD=1 (use existing builds),
 #   AZURITE_LOCATION=.azurite (storage data), RUN_LOG_DIR=.local/run (service logs),
-#   RUN_SMOKE_TIMEOUT=180 (seconds the smoke run waits for the generation).
+#   RUN_SMOKE_TIMEOUT=180 (seconds the smoke run waits for the generation),
+#   SEEDREAM_EMULATOR_IMAGE_DELAY=00:00:01 (how long the emulator takes per image).
 # The real Seedream API instead of the emulator: SEEDREAM_BASE_URL=https://…/v1 (or …/api/v3) SEEDREAM_API_KEY=…
 #   (billed; result downloads are then limited to public https addresses, as in Azure).
 # App settings come from local.settings.json; the addresses above are passed as environment variables, which
@@ -31,6 +34,7 @@ EVENTGRID_RECEIVER_PORT=${EVENTGRID_RECEIVER_PORT:-5090}
 FUNCTIONS_PORT=${FUNCTIONS_PORT:-7071}
 RUN_CONFIGURATION=${RUN_CONFIGURATION:-Debug}
 RUN_SMOKE_TIMEOUT=${RUN_SMOKE_TIMEOUT:-180}
+SEEDREAM_EMULATOR_IMAGE_DELAY=${SEEDREAM_EMULATOR_IMAGE_DELAY:-00:00:01}
 
 SEEDREAM_KEY=local-seedream-key
 SEEDREAM_BASE_URL=${SEEDREAM_BASE_URL:-}
@@ -44,12 +48,56 @@ API_URL="http://127.0.0.1:$FUNCTIONS_PORT/api"
 EVENTS_URL="http://127.0.0.1:$EVENTGRID_RECEIVER_PORT/api/events"
 LOG_DIR=${RUN_LOG_DIR:-$ROOT/.local/run}
 AZURITE_LOCATION=${AZURITE_LOCATION:-$ROOT/.azurite}
-EXAMPLES_DIR=$ROOT/../shared/examples
+EXAMPLES_DIR=$ROOT/examples
 
 STARTED_GROUPS=()   # process-group ids of everything this script started, in start order
 
 say() { printf 'run.sh: %s\n' "$*"; }
 fail() { printf 'run.sh: %s\n' "$*" >&2; exit 1; }
+
+# ---------------------------------------------------------------------------------------------------------------
+# Progress: every setup step says what it does, shows it is alive while it runs (elapsed seconds in place on a
+# terminal, a line every PROGRESS_EVERY seconds otherwise) and how long it took.
+
+PROGRESS_EVERY=${RUN_PROGRESS_EVERY:-5}
+if [[ -t 1 ]]; then PROGRESS_TTY=1; else PROGRESS_TTY=0; fi
+STEP_LABEL='' STEP_STARTED=0 STEP_NEXT_REPORT=0
+
+# Microseconds since the epoch: bash 5's EPOCHREALTIME without its separator ("." or "," by locale); whole seconds
+# on older shells.
+now_us() {
+  local t=${EPOCHREALTIME:-}
+  if [[ -n $t ]]; then t=${t/./}; printf '%s' "${t/,/}"; else printf '%s000000' "$(date +%s)"; fi
+}
+RUN_STARTED=$(now_us)
+
+# seconds_since START_US: elapsed seconds with one decimal.
+seconds_since() {
+  local tenths=$((($(now_us) - $1) / 100000))
+  printf '%d.%d' $((tenths / 10)) $((tenths % 10))
+}
+
+step_begin() {
+  STEP_LABEL=$1 STEP_STARTED=$(now_us) STEP_NEXT_REPORT=$((SECONDS + PROGRESS_EVERY))
+  if ((PROGRESS_TTY)); then printf 'run.sh: %s...' "$STEP_LABEL"; else say "$STEP_LABEL..."; fi
+}
+
+# Called while a step waits: on a terminal the elapsed seconds replace themselves; otherwise one line every few seconds.
+step_tick() {
+  if ((PROGRESS_TTY)); then
+    printf '\r\033[Krun.sh: %s... %ss' "$STEP_LABEL" "$(seconds_since "$STEP_STARTED" | cut -d. -f1)"
+  elif ((SECONDS >= STEP_NEXT_REPORT)); then
+    say "$STEP_LABEL... still working ($(seconds_since "$STEP_STARTED" | cut -d. -f1) s)"
+    STEP_NEXT_REPORT=$((SECONDS + PROGRESS_EVERY))
+  fi
+}
+
+step_end() {
+  local took
+  took=$(seconds_since "$STEP_STARTED")
+  if ((PROGRESS_TTY)); then printf '\r\033[Krun.sh: %s: done in %s s\n' "$STEP_LABEL" "$took"; else say "$STEP_LABEL: done in $took s"; fi
+  STEP_LABEL=''
+}
 
 usage() { sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$0"; }
 
@@ -90,7 +138,10 @@ start() {
   local log=$LOG_DIR/$name.log
   : >"$log"
   if [[ $mode == console ]]; then
-    "${NEW_GROUP[@]}" "$@" > >(while IFS= read -r line; do printf '[%s] %s\n' "$name" "$line"; printf '%s\n' "$line" >>"$log"; done) 2>&1 &
+    # On a terminal each line first clears the progress line it may interrupt.
+    local clear=''
+    ((PROGRESS_TTY)) && clear=$'\r\033[K'
+    "${NEW_GROUP[@]}" "$@" > >(while IFS= read -r line; do printf '%s[%s] %s\n' "$clear" "$name" "$line"; printf '%s\n' "$line" >>"$log"; done) 2>&1 &
   else
     "${NEW_GROUP[@]}" "$@" >"$log" 2>&1 &
   fi
@@ -115,10 +166,12 @@ wait_until() {
   local deadline=$((SECONDS + timeout))
   until "$@"; do
     if ! kill -0 "$pid" 2>/dev/null; then
+      ((PROGRESS_TTY)) && [[ -n $STEP_LABEL ]] && printf '\n'
       tail -n 20 "$LOG_DIR/$name.log" >&2 || true
       fail "$name exited during startup (log: $LOG_DIR/$name.log)."
     fi
     ((SECONDS < deadline)) || fail "$name did not answer within $timeout s (log: $LOG_DIR/$name.log)."
+    [[ -n $STEP_LABEL ]] && step_tick
     sleep 0.2
   done
 }
@@ -143,18 +196,56 @@ install_and_build() {
   command -v dotnet >/dev/null || fail "the .NET SDK is required (https://dot.net); see global.json for the version."
   command -v node >/dev/null && command -v npm >/dev/null || fail "Node.js and npm are required for Azurite."
   command -v curl >/dev/null || fail "curl is required."
+  # npm ci waits on the network and the builds on the CPU, and the three builds share no project: all run at once.
+  PARALLEL_NAMES=() PARALLEL_LOGS=() PARALLEL_PIDS=()
   if [[ ! -x node_modules/.bin/azurite ]]; then
-    say "installing Azurite (npm ci)..."
-    npm ci --no-audit --no-fund --loglevel=error
+    parallel_launch "Azurite (npm ci, once)" "$LOG_DIR/npm-ci.log" npm ci --no-audit --no-fund --loglevel=error
   fi
-  [[ ${RUN_NO_BUILD:-} == 1 ]] && return
-  local projects=(tools/SeedreamEmulator tools/EventGridReceiver)
-  if use_core_tools; then projects+=(src/Functions); else projects+=(tools/DevHost); fi
-  for project in "${projects[@]}"; do
-    say "building $project ($RUN_CONFIGURATION)..."
-    dotnet build "$project" -c "$RUN_CONFIGURATION" --nologo -v quiet -clp:ErrorsOnly >"$LOG_DIR/build.log" 2>&1 \
-      || { cat "$LOG_DIR/build.log" >&2; fail "building $project failed."; }
+  if [[ ${RUN_NO_BUILD:-} != 1 ]]; then
+    local projects=(tools/SeedreamEmulator tools/EventGridReceiver) project
+    if use_core_tools; then projects+=(src/Functions); else projects+=(tools/DevHost); fi
+    for project in "${projects[@]}"; do
+      parallel_launch "$project ($RUN_CONFIGURATION build)" "$LOG_DIR/build-${project##*/}.log" \
+        dotnet build "$project" -c "$RUN_CONFIGURATION" --nologo -v quiet -clp:ErrorsOnly
+    done
+  fi
+  ((${#PARALLEL_PIDS[@]} == 0)) || parallel_wait "installing and building (${#PARALLEL_PIDS[@]} at once)"
+}
+
+# parallel_launch NAME LOG COMMAND...: starts COMMAND in the background with its output in LOG.
+parallel_launch() {
+  local name=$1 log=$2
+  shift 2
+  "$@" >"$log" 2>&1 &
+  PARALLEL_PIDS+=("$!") PARALLEL_NAMES+=("$name") PARALLEL_LOGS+=("$log")
+}
+
+# parallel_wait LABEL: one step for everything launched; says when each part is done and how long it took, and stops
+# at the first failure with its log.
+parallel_wait() {
+  local i status pending=${#PARALLEL_PIDS[@]} finished=()
+  step_begin "$1"
+  while ((pending > 0)); do
+    for i in "${!PARALLEL_PIDS[@]}"; do
+      [[ -n ${finished[i]:-} ]] && continue
+      kill -0 "${PARALLEL_PIDS[i]}" 2>/dev/null && continue
+      status=0
+      wait "${PARALLEL_PIDS[i]}" || status=$?
+      finished[i]=1
+      pending=$((pending - 1))
+      ((PROGRESS_TTY)) && printf '\r\033[K'
+      if ((status != 0)); then
+        kill "${PARALLEL_PIDS[@]}" 2>/dev/null || true
+        cat "${PARALLEL_LOGS[i]}" >&2
+        fail "${PARALLEL_NAMES[i]} failed (exit $status; log: ${PARALLEL_LOGS[i]})."
+      fi
+      say "  ${PARALLEL_NAMES[i]}: done after $(seconds_since "$STEP_STARTED") s"
+    done
+    ((pending > 0)) || break
+    step_tick
+    sleep 0.5
   done
+  step_end
 }
 
 output_of() { printf '%s/bin/%s/net10.0/%s' "$1" "$RUN_CONFIGURATION" "$2"; }
@@ -172,7 +263,7 @@ start_azurite() {
 }
 
 start_emulator() {
-  start seedream-emulator file env Emulator__ApiKey="$SEEDREAM_KEY" Emulator__ImageDelay=00:00:01 Emulator__ExternalReferences=Substitute \
+  start seedream-emulator file env Emulator__ApiKey="$SEEDREAM_KEY" Emulator__ImageDelay="$SEEDREAM_EMULATOR_IMAGE_DELAY" Emulator__ExternalReferences=Substitute \
     dotnet "$(output_of tools/SeedreamEmulator SeedreamEmulator.dll)" --urls "http://127.0.0.1:$SEEDREAM_EMULATOR_PORT"
   wait_until seedream-emulator "$LAST_PID" 60 http_answers "http://127.0.0.1:$SEEDREAM_EMULATOR_PORT/"
 }
@@ -190,10 +281,19 @@ start_function_app() {
   storage+=";BlobEndpoint=http://127.0.0.1:$AZURITE_BLOB_PORT/devstoreaccount1"
   storage+=";QueueEndpoint=http://127.0.0.1:$AZURITE_QUEUE_PORT/devstoreaccount1"
   storage+=";TableEndpoint=http://127.0.0.1:$AZURITE_TABLE_PORT/devstoreaccount1"
+  # A local run is a Development environment under either host.
   local settings=(
     AzureWebJobsStorage="$storage"
     EventGrid__TopicEndpoint="$EVENTS_URL"
+    AZURE_FUNCTIONS_ENVIRONMENT=Development ASPNETCORE_ENVIRONMENT=Development DOTNET_ENVIRONMENT=Development
   )
+  if ((VERBOSE)); then
+    # Every category host.json quiets to Warning is raised to Information, through the override both hosts honour.
+    local category
+    while IFS= read -r category; do
+      settings+=("AzureFunctionsJobHost__logging__logLevel__$category=Information")
+    done < <(node -e 'const l=JSON.parse(require("fs").readFileSync("host.json","utf8")).logging?.logLevel??{};for(const[k,v]of Object.entries(l))if(String(v).toLowerCase()==="warning")console.log(k)')
+  fi
   if [[ -n $SEEDREAM_BASE_URL ]]; then
     settings+=(
       Seedream__BaseUrls__0="$SEEDREAM_BASE_URL"
@@ -220,27 +320,28 @@ start_stack() {
   check_ports
   mkdir -p "$LOG_DIR"
   install_and_build
-  say "starting Azurite (127.0.0.1:$AZURITE_BLOB_PORT-$AZURITE_TABLE_PORT, data in ${AZURITE_LOCATION#"$ROOT"/}/)..."
+  step_begin "starting Azurite (127.0.0.1:$AZURITE_BLOB_PORT-$AZURITE_TABLE_PORT, data in ${AZURITE_LOCATION#"$ROOT"/}/)"
   start_azurite
+  step_end
   if [[ -n $SEEDREAM_BASE_URL ]]; then
     say "using the Seedream API at $SEEDREAM_BASE_URL (no emulator; generations are billed)"
   else
-    say "starting the Seedream emulator (127.0.0.1:$SEEDREAM_EMULATOR_PORT)..."
+    step_begin "starting the Seedream emulator (127.0.0.1:$SEEDREAM_EMULATOR_PORT)"
     start_emulator
+    step_end
   fi
-  say "starting the Event Grid receiver (127.0.0.1:$EVENTGRID_RECEIVER_PORT)..."
+  step_begin "starting the Event Grid receiver (127.0.0.1:$EVENTGRID_RECEIVER_PORT)"
   start_receiver "$mode"
-  if use_core_tools; then say "starting the function app with Core Tools (func start)..."; else say "starting the function app with tools/DevHost (Core Tools not installed)..."; fi
+  step_end
+  if use_core_tools; then step_begin "starting the function app with Core Tools (func start)"; else step_begin "starting the function app with tools/DevHost (Core Tools not installed)"; fi
   start_function_app "$mode"
+  step_end
+  say "setup took $(seconds_since "$RUN_STARTED") s in all"
 }
 
-# The provider's text-to-image example when shared/ is beside the repository, else the same request inline.
+# The provider's text-to-image example (examples/, the same file the tests send), as curl's @file argument.
 example_body_argument() {
-  if [[ -f $EXAMPLES_DIR/text-to-image.json ]]; then
-    printf '@%s' "$(cd "$EXAMPLES_DIR" && pwd)/text-to-image.json"
-  else
-    printf '%s' '{"model":"doubao-seedream-5-0-260128","prompt":"A vibrant close-up editorial portrait, studio lighting","size":"2K","output_format":"png","response_format":"url","watermark":false}'
-  fi
+  printf '@%s' "$EXAMPLES_DIR/text-to-image.json"
 }
 
 print_ready() {
@@ -328,12 +429,20 @@ run_drop() {
   exec dotnet run --project "$ROOT/tools/DropTool" -c "$RUN_CONFIGURATION" -v quiet -- "$@"
 }
 
-if [[ ${1:-} == --telemetry ]]; then
-  shift
-  export Telemetry__Console=true Telemetry__File=$LOG_DIR/telemetry.jsonl
+# Sub-commands are functions; a new one gets an arm here and its own function above. --verbose and --telemetry may
+# come anywhere (except after `drop`, whose arguments are the drop tool's).
+VERBOSE=0
+if [[ ${1:-} != drop ]]; then
+  arguments=()
+  for argument in "$@"; do
+    case $argument in
+      --verbose) VERBOSE=1 ;;
+      --telemetry) export Telemetry__Console=true Telemetry__File=$LOG_DIR/telemetry.jsonl ;;
+      *) arguments+=("$argument") ;;
+    esac
+  done
+  set -- ${arguments[@]+"${arguments[@]}"}
 fi
-
-# Sub-commands are functions; a new one gets an arm here and its own function above.
 case ${1:-} in
   '') run_interactive ;;
   --smoke | smoke) run_smoke ;;

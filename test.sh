@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs every test: installs what the tests need (Azurite from npm, the Bicep compiler from NuGet via restore),
+# Runs every test: installs what the tests need (Azurite from npm, Chromium from apt, the Bicep compiler from NuGet via restore),
 # builds the solution and runs all test projects. Usage: ./test.sh [extra dotnet test args]
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -7,6 +7,14 @@ cd "$(dirname "$0")"
 if [[ ! -x node_modules/.bin/azurite || ! -d node_modules/openai ]]; then
   echo "Installing Azurite and the OpenAI JS client (npm ci)..."
   npm ci --no-audit --no-fund --loglevel=error
+fi
+
+# The browser tests (tests/EndToEnd.Tests/BrowserViewTests) drive Debian's Chromium through Playwright.
+if ! command -v chromium >/dev/null; then
+  echo "Installing Chromium for the browser tests (apt-get install chromium)..."
+  if [[ $(id -u) -eq 0 ]]; then SUDO=(); else SUDO=(sudo); fi
+  "${SUDO[@]}" apt-get update -qq
+  "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
 fi
 
 dotnet restore Functions.sln --nologo -v quiet

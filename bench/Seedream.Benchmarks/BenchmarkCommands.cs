@@ -9,6 +9,7 @@ internal static class BenchmarkCommands
           store-throughput  [--images 4] [--size 4K] [--runs 3] [--modes url,b64_json] [--model id] [--format png] [--report docs/benchmarks.md]
           accept-latency    [--requests 1000] [--runs 3] [--report docs/benchmarks.md]
           first-image       [--images 4] [--delay-seconds 3] [--size 2K] [--model id] [--response-format b64_json|url] [--runs 3] [--report docs/benchmarks.md]
+          thumbnails        [--edge 4096] [--runs 3] [--report docs/benchmarks.md]
           listing           [--jobs 10000] [--page-size 25] [--repetitions 200] [--active 20] [--report docs/benchmarks.md]
           soak              [--jobs 1000] [--fault-percent 5] [--submitters 4] [--timeout-minutes 20] [--report docs/benchmarks.md]
         """;
@@ -68,6 +69,12 @@ internal static class BenchmarkCommands
                 await ReportAsync(arguments, SoakBenchmark.Command, SoakBenchmark.Markdown(soakOptions, soak, args), output, cancellationToken).ConfigureAwait(false);
                 // A soak that broke an invariant fails the command, so scripts notice.
                 return soak.LostJobs + soak.NonTerminalJobs + soak.DuplicateCompletionEvents + soak.RepeatedGenerations == 0 ? 0 : 1;
+            case ThumbnailBenchmark.Command:
+                var thumbnailOptions = new ThumbnailOptions(arguments.Integer("edge", 4096), arguments.Integer("runs", 3));
+                var thumbnails = await ThumbnailBenchmark.RunAsync(thumbnailOptions, output, cancellationToken).ConfigureAwait(false);
+                return await ReportAsync(arguments, ThumbnailBenchmark.Command, ThumbnailBenchmark.Markdown(thumbnailOptions, thumbnails, args), output, cancellationToken).ConfigureAwait(false);
+            case ThumbnailBenchmark.ChildCommand:
+                return await ThumbnailBenchmark.RunChildAsync(arguments, output, cancellationToken).ConfigureAwait(false);
             case ListingBenchmark.Command:
                 var listingOptions = new ListingOptions(arguments.Integer("jobs", 10_000), arguments.Integer("page-size", 25), arguments.Integer("repetitions", 200), arguments.Integer("active", 20));
                 var listing = await ListingBenchmark.RunAsync(listingOptions, output, cancellationToken).ConfigureAwait(false);

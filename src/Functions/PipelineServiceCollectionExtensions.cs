@@ -76,6 +76,7 @@ public static class PipelineServiceCollectionExtensions
         services.TryAddSingleton<CostCalculator>();
         services.TryAddSingleton<JobViewFactory>();
         services.TryAddSingleton<JobLookup>();
+        services.TryAddSingleton<ThumbnailStore>();
         services.TryAddSingleton<RequestBodyReader>();
         services.TryAddSingleton<JobRecheck>();
         services.TryAddSingleton<ImageIngest>();

@@ -37,7 +37,7 @@ public sealed partial class DropTests(ITestOutputHelper output)
             await File.WriteAllBytesAsync(photo, await http.GetByteArrayAsync(ReferenceImageUrl(stack, "drop-photo", 64, 48), cancellationToken), cancellationToken);
             var notes = Path.Combine(files, "notes.txt");
             await File.WriteAllTextAsync(notes, "A shopping list is not an image.\n", cancellationToken);
-            var example = Path.GetFullPath(Path.Combine(RepositoryPaths.Root, "..", "shared", "examples", "text-to-image.json"));
+            var example = Path.GetFullPath(Path.Combine(RepositoryPaths.Root, "examples", "text-to-image.json"));
 
             Drop[] drops =
             [

@@ -84,7 +84,7 @@ public sealed partial class LocalRunTests(ITestOutputHelper output)
     private static async Task<(string Id, Uri StatusUrl)> SubmitAsync(HttpClient http, LocalStack stack, string file, CancellationToken cancellationToken)
     {
         // Verbatim: the bytes of the provider's file, as `curl --data-binary @file` sends them.
-        var body = await File.ReadAllBytesAsync(Path.Combine(RepositoryPaths.Root, "..", "shared", "examples", file), cancellationToken);
+        var body = await File.ReadAllBytesAsync(Path.Combine(RepositoryPaths.Root, "examples", file), cancellationToken);
         using var content = new ByteArrayContent(body);
         content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
         using var response = await http.PostAsync(new Uri(stack.ApiBaseUrl, "generations"), content, cancellationToken);
@@ -154,12 +154,21 @@ public sealed partial class LocalRunTests(ITestOutputHelper output)
         Assert.Equal("text/html", page.Content.Headers.ContentType?.MediaType);
         Assert.Contains("status-succeeded", html, StringComparison.Ordinal);
 
-        var sources = ImageSource().Matches(html).Select(match => WebUtility.HtmlDecode(match.Groups[1].Value)).ToList();
-        Assert.Equal(Enumerable.Range(0, imageCount).Select(index => $"/api/generations/{id}/images/{index}"), sources);
+        // Each thumbnail is the thumbnail endpoint's JPEG; each links to the full image, which is the stored blob.
+        // (The examples' reference images appear too, from their own URLs.)
+        var sources = ImageSource().Matches(html).Select(match => WebUtility.HtmlDecode(match.Groups[1].Value))
+            .Where(source => source.StartsWith($"/api/generations/{id}/images/", StringComparison.Ordinal)).ToList();
+        Assert.Equal(Enumerable.Range(0, imageCount).Select(index => $"/api/generations/{id}/images/{index}/thumbnail"), sources);
+        var links = FullSizeLink().Matches(html).Select(match => WebUtility.HtmlDecode(match.Groups[1].Value))
+            .Where(link => link.StartsWith($"/api/generations/{id}/images/", StringComparison.Ordinal)).ToList();
+        Assert.Equal(Enumerable.Range(0, imageCount).Select(index => $"/api/generations/{id}/images/{index}"), links);
         for (var index = 0; index < imageCount; index++)
         {
-            // What the browser loads for the thumbnail is the stored blob.
-            using var image = await http.GetAsync(new Uri(stack.ApiBaseUrl, sources[index]), HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+            using var thumbnail = await http.GetAsync(new Uri(stack.ApiBaseUrl, sources[index]), cancellationToken);
+            Assert.Equal(HttpStatusCode.OK, thumbnail.StatusCode);
+            Assert.Equal("image/jpeg", thumbnail.Content.Headers.ContentType?.MediaType);
+
+            using var image = await http.GetAsync(new Uri(stack.ApiBaseUrl, links[index]), HttpCompletionOption.ResponseHeadersRead, cancellationToken);
             Assert.Equal(HttpStatusCode.OK, image.StatusCode);
             Assert.Equal("image/png", image.Content.Headers.ContentType?.MediaType);
             var blob = await blobs.GetBlobClient($"{id}/{index}.png").OpenReadAsync(cancellationToken: cancellationToken);
@@ -188,4 +197,7 @@ public sealed partial class LocalRunTests(ITestOutputHelper output)
 
     [GeneratedRegex("<img src=\"([^\"]*)\"")]
     private static partial Regex ImageSource();
+
+    [GeneratedRegex("<a class=\"full\" href=\"([^\"]*)\"")]
+    private static partial Regex FullSizeLink();
 }

@@ -62,9 +62,18 @@ public sealed class LocalStack : IAsyncDisposable
         }
     }
 
+    /// <summary>The lines the script printed to its terminal so far (stdout and stderr), without the service logs.</summary>
+    public IReadOnlyList<string> PrintedLines()
+    {
+        lock (_output)
+        {
+            return _output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line => line.TrimEnd('\r')).ToList();
+        }
+    }
+
     private string LogDirectory => Path.Combine(WorkDirectory, "logs");
 
-    public static LocalStack Start()
+    public static LocalStack Start(IReadOnlyDictionary<string, string>? environment = null)
     {
         string[] variables = ["AZURITE_BLOB_PORT", "AZURITE_QUEUE_PORT", "AZURITE_TABLE_PORT", "SEEDREAM_EMULATOR_PORT", "EVENTGRID_RECEIVER_PORT", "FUNCTIONS_PORT"];
         var ports = variables.Zip(FreePorts.Take(variables.Length)).ToDictionary(pair => pair.First, pair => pair.Second);
@@ -81,6 +90,11 @@ public sealed class LocalStack : IAsyncDisposable
         startInfo.ArgumentList.Add("/bin/bash");
         startInfo.ArgumentList.Add(Path.Combine(RepositoryPaths.Root, "run.sh"));
         SetScriptEnvironment(startInfo, ports, workDirectory);
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            startInfo.Environment[name] = value;
+        }
+
         return new LocalStack(Process.Start(startInfo)!, workDirectory, ports);
     }
 

@@ -14,6 +14,9 @@ public sealed class HostConfigurationTests
         { nameof(SubmitGeneration), "post", "generations", "Function" },
         { nameof(GetGeneration), "get", "generations/{id}", "Function" },
         { nameof(GetGenerationImage), "get", "generations/{id}/images/{index}", "Function" },
+        { nameof(GetGenerationThumbnail), "get", "generations/{id}/images/{index}/thumbnail", "Function" },
+        { nameof(GetGenerationReferenceThumbnail), "get", "generations/{id}/references/{index}/thumbnail", "Function" },
+        { nameof(ViewRecentGenerations), "get", "generations/view", "Function" },
     };
 
     public static TheoryData<string, string> QueueFunctions => new()

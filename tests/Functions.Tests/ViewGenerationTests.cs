@@ -26,7 +26,7 @@ public sealed partial class ViewGenerationTests(PipelineFixture fixture)
 
         Assert.Equal(200, page.Status);
         Assert.Equal("text/html; charset=utf-8", page.ContentType);
-        Assert.StartsWith("default-src 'none'; img-src 'self'", page.Headers.ContentSecurityPolicy.ToString(), StringComparison.Ordinal);
+        Assert.StartsWith("default-src 'none'; img-src 'self' https: http:;", page.Headers.ContentSecurityPolicy.ToString(), StringComparison.Ordinal);
         Assert.Equal("no-store", page.Headers.CacheControl.ToString());
         var html = page.Text;
         Assert.DoesNotContain("http-equiv=\"refresh\"", html, StringComparison.Ordinal);
@@ -40,9 +40,9 @@ public sealed partial class ViewGenerationTests(PipelineFixture fixture)
         Assert.Contains($"{cost.GetProperty("amount").GetDecimal().ToString(CultureInfo.InvariantCulture)} CNY", text, StringComparison.Ordinal);
         Assert.DoesNotContain("Failed images", text, StringComparison.Ordinal);
 
-        // Thumbnails and their full-size links use the image endpoint, which serves the stored blobs.
-        Assert.Equal([$"/api/generations/{id}/images/0", $"/api/generations/{id}/images/1", $"/api/generations/{id}/images/2"], ImageSources(html));
-        Assert.Equal(ImageSources(html), FullSizeLinks(html));
+        // Thumbnails come from the thumbnail endpoint; each opens the full image (the image endpoint, the stored blob).
+        Assert.Equal([$"/api/generations/{id}/images/0/thumbnail", $"/api/generations/{id}/images/1/thumbnail", $"/api/generations/{id}/images/2/thumbnail"], ImageSources(html));
+        Assert.Equal([$"/api/generations/{id}/images/0", $"/api/generations/{id}/images/1", $"/api/generations/{id}/images/2"], FullSizeLinks(html));
 
         // The storage links are working read URLs of the same blobs.
         var storageLinks = StorageLinks(html);
@@ -117,7 +117,7 @@ public sealed partial class ViewGenerationTests(PipelineFixture fixture)
         var html = (await ViewAsync(harness, id)).Text;
 
         Assert.Contains("<span class=\"status status-partially_succeeded\">partially succeeded</span>", html, StringComparison.Ordinal);
-        Assert.Equal([$"/api/generations/{id}/images/0"], ImageSources(html));
+        Assert.Equal([$"/api/generations/{id}/images/0/thumbnail"], ImageSources(html));
         var row = Assert.Single(FailureRows().Matches(html));
         Assert.Equal("1", row.Groups["index"].Value);
         Assert.Equal("InternalServiceError", row.Groups["code"].Value);
@@ -148,7 +148,7 @@ public sealed partial class ViewGenerationTests(PipelineFixture fixture)
         var running = (await ViewAsync(harness, id)).Text;
         Assert.Contains(RefreshTag, running, StringComparison.Ordinal);
         Assert.Contains("status-running", running, StringComparison.Ordinal);
-        Assert.Equal([$"/api/generations/{id}/images/0"], ImageSources(running));
+        Assert.Equal([$"/api/generations/{id}/images/0/thumbnail"], ImageSources(running));
 
         await harness.Create<ProcessGenerationRequest>().RunAsync(message.Body.ToString(), CancellationToken.None);
 
@@ -166,7 +166,8 @@ public sealed partial class ViewGenerationTests(PipelineFixture fixture)
 
         var html = (await ViewAsync(harness, id, "?code=key%2B%2Fwith%3Dsigns")).Text;
 
-        Assert.Equal([$"/api/generations/{id}/images/0?code=key%2B%2Fwith%3Dsigns"], ImageSources(html));
+        Assert.Equal([$"/api/generations/{id}/images/0/thumbnail?code=key%2B%2Fwith%3Dsigns"], ImageSources(html));
+        Assert.Equal([$"/api/generations/{id}/images/0?code=key%2B%2Fwith%3Dsigns"], FullSizeLinks(html));
     }
 
     [Theory]
@@ -198,7 +199,7 @@ public sealed partial class ViewGenerationTests(PipelineFixture fixture)
     }
 
     /// <summary>Calls the function as the host would: route value, a request whose path is the page's own.</summary>
-    private static async Task<HttpResult> ViewAsync(PipelineHarness harness, string id, string query = "")
+    internal static async Task<HttpResult> ViewAsync(PipelineHarness harness, string id, string query = "")
     {
         var context = new DefaultHttpContext { RequestServices = harness.Services };
         context.Request.Method = "GET";
@@ -215,11 +216,11 @@ public sealed partial class ViewGenerationTests(PipelineFixture fixture)
     }
 
     /// <summary>What a reader sees: the page without its tags, entities decoded.</summary>
-    private static string TextOf(string html) => WebUtility.HtmlDecode(Tag().Replace(html, string.Empty));
+    internal static string TextOf(string html) => WebUtility.HtmlDecode(Tag().Replace(html, string.Empty));
 
-    private static List<string> ImageSources(string html) => [.. ImageSource().Matches(html).Select(m => WebUtility.HtmlDecode(m.Groups[1].Value))];
+    internal static List<string> ImageSources(string html) => [.. ImageSource().Matches(html).Select(m => WebUtility.HtmlDecode(m.Groups[1].Value))];
 
-    private static List<string> FullSizeLinks(string html) => [.. FullSizeLink().Matches(html).Select(m => WebUtility.HtmlDecode(m.Groups[1].Value))];
+    internal static List<string> FullSizeLinks(string html) => [.. FullSizeLink().Matches(html).Select(m => WebUtility.HtmlDecode(m.Groups[1].Value))];
 
     private static List<string> StorageLinks(string html) => [.. StorageLink().Matches(html).Select(m => WebUtility.HtmlDecode(m.Groups[1].Value))];
 

@@ -6,7 +6,7 @@ internal static class TestSupport
 {
     public const string ApiKey = "test-secret-key-7f3a9c";
 
-    public static string ExamplesDirectory => Path.Combine(Seedream.Testing.RepositoryPaths.Root, "..", "shared", "examples");
+    public static string ExamplesDirectory => Path.Combine(Seedream.Testing.RepositoryPaths.Root, "examples");
 
     public static readonly string[] ExampleFiles = ["text-to-image.json", "image-to-image.json", "multi-image-fusion.json", "sequential-group.json"];
 

@@ -18,7 +18,13 @@ public static class FunctionsDevHost
         var scriptRoot = options.ScriptRoot ?? DefaultScriptRoot();
 
         // The content root is the application directory: the script root may be a whole repository, not worth watching.
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+        // This host only runs locally, so it is a Development environment unless told otherwise (as `func start` is).
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            Args = args,
+            ContentRootPath = AppContext.BaseDirectory,
+            EnvironmentName = LocalEnvironmentName(),
+        });
 
         // Precedence, lowest first: local.settings.json Values, then the builder's own sources (environment variables,
         // command line), then the options' explicit settings.
@@ -26,12 +32,7 @@ public static class FunctionsDevHost
         builder.Configuration.AddInMemoryCollection(options.Settings);
         builder.WebHost.UseUrls(builder.Configuration["urls"] is { Length: > 0 } urls ? urls : DefaultUrls);
         var host = HostJsonSettings.Load(Path.Combine(scriptRoot, "host.json"));
-        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
-        foreach (var (category, level) in host.LogLevels)
-        {
-            // host.json logging.logLevel: "default" is the minimum, other keys are category prefixes.
-            builder.Logging.AddFilter(string.Equals(category, "default", StringComparison.OrdinalIgnoreCase) ? null : category, level);
-        }
+        ConfigureLogging(builder, host);
         var functions = FunctionCatalog.Discover(options.FunctionAssemblies);
 
         builder.Services.AddMvcCore();
@@ -74,6 +75,47 @@ public static class FunctionsDevHost
             return listener;
         });
     }
+
+    /// <summary>
+    /// The category of a function's invocation lines, as the Functions host names it (<c>Function.{name}</c>), so that
+    /// host.json levels such as <c>"Function.GetGeneration": "Warning"</c> mean the same on both hosts.
+    /// </summary>
+    public static string FunctionLogCategory(string functionName) => "Function." + functionName;
+
+    /// <summary>The environment variable that overrides one host.json log level, as on the Functions host.</summary>
+    public const string LogLevelOverrideSection = "AzureFunctionsJobHost:logging:logLevel";
+
+    private static void ConfigureLogging(WebApplicationBuilder builder, HostJsonSettings host)
+    {
+        // One line per entry: a job's steps read as a list, not as pairs of header and message lines.
+        builder.Logging.AddSimpleConsole(console =>
+        {
+            console.SingleLine = true;
+            console.TimestampFormat = "HH:mm:ss ";
+        });
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+
+        // host.json logging.logLevel: "default" is the minimum, other keys are category prefixes (the most specific
+        // wins). Settings named AzureFunctionsJobHost__logging__logLevel__<category> override them, as on the
+        // Functions host; `./run.sh --verbose` uses that.
+        var levels = new Dictionary<string, LogLevel>(host.LogLevels, StringComparer.OrdinalIgnoreCase);
+        foreach (var setting in builder.Configuration.GetSection(LogLevelOverrideSection).GetChildren())
+        {
+            levels[setting.Key] = Enum.TryParse<LogLevel>(setting.Value, ignoreCase: true, out var level)
+                ? level
+                : throw new InvalidOperationException($"{LogLevelOverrideSection}:{setting.Key} '{setting.Value}' is not a log level.");
+        }
+
+        foreach (var (category, level) in levels)
+        {
+            builder.Logging.AddFilter(string.Equals(category, "default", StringComparison.OrdinalIgnoreCase) ? null : category, level);
+        }
+    }
+
+    private static string LocalEnvironmentName() =>
+        Environment.GetEnvironmentVariable("ASPNETCORE_ENVIRONMENT") is { Length: > 0 } aspNetCore ? aspNetCore
+        : Environment.GetEnvironmentVariable("DOTNET_ENVIRONMENT") is { Length: > 0 } dotnet ? dotnet
+        : Environments.Development;
 
     private static string DefaultScriptRoot() =>
         File.Exists(Path.Combine(Directory.GetCurrentDirectory(), "host.json")) ? Directory.GetCurrentDirectory() : AppContext.BaseDirectory;

@@ -25,7 +25,7 @@ internal static class HttpFunctionEndpoints
 
     private static async Task InvokeAsync(HttpFunctionDefinition function, HttpContext context)
     {
-        var logger = context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("Functions." + function.Name);
+        var logger = context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(FunctionsDevHost.FunctionLogCategory(function.Name));
         var parameters = function.Method.GetParameters();
         var arguments = new object?[parameters.Length];
         for (var i = 0; i < parameters.Length; i++)
@@ -74,6 +74,14 @@ internal static class HttpFunctionEndpoints
         }
 
         await result.ExecuteResultAsync(new ActionContext(context, context.GetRouteData(), new ActionDescriptor()));
+        // A created resource's address (an accepted job's status URL) makes the line say which job it was.
+        if (context.Response.Headers.Location is { Count: > 0 } location)
+        {
+            logger.LogInformation("Executed 'Functions.{Function}' (Succeeded, {Method} {Path} -> {Status} {Location}, Duration={Duration} ms)",
+                function.Name, context.Request.Method, context.Request.Path, context.Response.StatusCode, location.ToString(), stopwatch.ElapsedMilliseconds);
+            return;
+        }
+
         logger.LogInformation("Executed 'Functions.{Function}' (Succeeded, {Method} {Path} -> {Status}, Duration={Duration} ms)",
             function.Name, context.Request.Method, context.Request.Path, context.Response.StatusCode, stopwatch.ElapsedMilliseconds);
     }

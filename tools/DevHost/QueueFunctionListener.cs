@@ -36,7 +36,7 @@ internal sealed class QueueFunctionListener : BackgroundService
         RawPoisonQueue = rawService.GetQueueClient(queueName + "-poison");
         _settings = settings;
         _scopes = scopes;
-        _logger = loggerFactory.CreateLogger("Functions." + function.Name);
+        _logger = loggerFactory.CreateLogger(FunctionsDevHost.FunctionLogCategory(function.Name));
     }
 
     public string QueueName => _queue.Name;

@@ -6,14 +6,16 @@ namespace Seedream.Functions;
 
 /// <summary>
 /// Writes a rendered HTML page itself (no MVC view engine), so it works under the Functions host and the development
-/// host alike. The headers lock the page down to what it uses: inline styles and images from this app.
+/// host alike. The headers lock the page down to what it uses: inline styles, images from this app and the caller's
+/// reference image URLs.
 /// </summary>
 public sealed class HtmlPageResult : IActionResult
 {
     public const string ContentType = "text/html; charset=utf-8";
 
+    // Images also from http(s): reference images given as URLs are shown from where the caller put them.
     public const string ContentSecurityPolicy =
-        "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+        "default-src 'none'; img-src 'self' https: http:; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
     public HtmlPageResult(string html) => Html = html;
 

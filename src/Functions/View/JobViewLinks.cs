@@ -29,5 +29,16 @@ internal sealed class JobViewLinks
         return new JobViewLinks(generationPath, query);
     }
 
-    public string Image(int index) => $"{_generationPath}/images/{index.ToString(System.Globalization.CultureInfo.InvariantCulture)}{_query}";
+    public string Image(int index) => $"{_generationPath}/images/{Number(index)}{_query}";
+
+    /// <summary>The image's stored 480 px JPEG (<c>GetGenerationThumbnail</c>).</summary>
+    public string Thumbnail(int index) => $"{_generationPath}/images/{Number(index)}/thumbnail{_query}";
+
+    /// <summary>An inline reference image's 480 px JPEG (<c>GetGenerationReferenceThumbnail</c>).</summary>
+    public string ReferenceThumbnail(int index) => $"{_generationPath}/references/{Number(index)}/thumbnail{_query}";
+
+    /// <summary>The status API (<c>GET /api/generations/{id}</c>): the whole request, prompt included.</summary>
+    public string Status => _generationPath + _query;
+
+    private static string Number(int value) => value.ToString(System.Globalization.CultureInfo.InvariantCulture);
 }

@@ -8,14 +8,26 @@ using System.Text.Unicode;
 namespace Seedream.Functions;
 
 /// <summary>
-/// Renders a <see cref="JobView"/> as one self-contained HTML page: inline CSS, no scripts, no external assets, so it
-/// works offline and under a strict content security policy. Every value that comes from a request, Seedream or
-/// storage goes through <see cref="Encode"/>.
+/// Renders a <see cref="JobView"/> as one HTML page: inline CSS, no scripts, so it works offline and under a strict
+/// content security policy. Every value that comes from a request, Seedream or storage goes through
+/// <see cref="Encode"/>. The page stays small whatever the job holds: images appear as their stored 480 px
+/// thumbnails (the full image opens on click), inline reference images as thumbnails, and long texts are clipped
+/// (a prompt shows its first <see cref="PromptPreviewCharacters"/> characters and expands to at most
+/// <see cref="PromptExpandedCharacters"/>; the status API has the rest).
 /// </summary>
 internal static class JobViewPage
 {
     /// <summary>Seconds between reloads while the job is queued or running.</summary>
     public const int RefreshSeconds = 2;
+
+    /// <summary>Characters of the prompt shown before "show all".</summary>
+    public const int PromptPreviewCharacters = 600;
+
+    /// <summary>Most characters of the prompt the page carries at all (a 7.5 MB prompt must not make a 15 MB page).</summary>
+    public const int PromptExpandedCharacters = 32 * 1024;
+
+    /// <summary>Longest string shown as is elsewhere (metadata values, the request's other fields).</summary>
+    public const int ValueCharacters = 2 * 1024;
 
     // Prompts are often Chinese: keep them readable in the source instead of numeric entities.
     private static readonly HtmlEncoder s_encoder = HtmlEncoder.Create(UnicodeRanges.All);
@@ -51,6 +63,10 @@ internal static class JobViewPage
         figure { margin: 0; border: 1px solid var(--line); border-radius: 8px; overflow: hidden; background: var(--panel); }
         figure a.full { display: block; background: #e8ebef; }
         figure img { display: block; width: 100%; height: 240px; object-fit: contain; }
+        .references { display: grid; grid-template-columns: repeat(auto-fill, minmax(160px, 1fr)); gap: 12px; }
+        .references figure img { height: 160px; }
+        .clipped { color: var(--muted); font-style: italic; }
+        details.more { margin: 8px 0 0; }
         figcaption { padding: 8px 12px; font-size: 13px; color: var(--muted); }
         figcaption strong { color: var(--ink); }
         table { border-collapse: collapse; width: 100%; font-size: 14px; }
@@ -93,7 +109,8 @@ internal static class JobViewPage
         }
 
         AppendFacts(html, view, request);
-        AppendPrompt(html, request);
+        AppendPrompt(html, request, links);
+        AppendReferences(html, request, links);
         AppendError(html, view.Error);
         AppendImages(html, view, links);
         AppendFailures(html, view.Failures);
@@ -101,7 +118,7 @@ internal static class JobViewPage
         if (view.Request is not null)
         {
             html.Append("<details><summary>Request sent to Seedream</summary><pre>")
-                .Append(Encode(view.Request.ToJsonString(s_requestJson))).Append("</pre></details>\n");
+                .Append(Encode(ClipStrings(view.Request.DeepClone()).ToJsonString(s_requestJson))).Append("</pre></details>\n");
         }
 
         html.Append("</main>\n</body>\n</html>\n");
@@ -117,16 +134,9 @@ internal static class JobViewPage
             Fact(html, "Size", size);
         }
 
-        // Shown as text, never as links or images: they are the caller's URLs (data URIs arrive elided).
-        List<string> references = request?["image"] switch
+        if (References(request) is { Count: > 0 } references)
         {
-            JsonArray array => array.Select(reference => reference?.ToString() ?? string.Empty).ToList(),
-            JsonValue single => [single.ToString()],
-            _ => [],
-        };
-        if (references.Count > 0)
-        {
-            Fact(html, references.Count == 1 ? "Reference image" : "Reference images", string.Join("\n", references));
+            Fact(html, "Reference images", references.Count.ToString(CultureInfo.InvariantCulture));
         }
 
         Fact(html, "Created", Timestamp(view.CreatedAt));
@@ -160,13 +170,80 @@ internal static class JobViewPage
         html.Append("</dl>\n");
     }
 
-    private static void AppendPrompt(StringBuilder html, JsonObject? request)
+    private static void AppendPrompt(StringBuilder html, JsonObject? request, JobViewLinks links)
     {
         html.Append("<h2>Prompt</h2>\n");
-        html.Append(StringProperty(request, "prompt") is { } prompt
-            ? $"<p class=\"prompt\">{Encode(prompt)}</p>\n"
-            : "<p class=\"empty\">No prompt.</p>\n");
+        if (StringProperty(request, "prompt") is not { } prompt)
+        {
+            html.Append("<p class=\"empty\">No prompt.</p>\n");
+            return;
+        }
+
+        if (prompt.Length <= PromptPreviewCharacters)
+        {
+            html.Append("<p class=\"prompt\">").Append(Encode(prompt)).Append("</p>\n");
+            return;
+        }
+
+        // The preview, then the rest behind <details> (no script needed), itself clipped for very long prompts.
+        var preview = Clip(prompt, PromptPreviewCharacters);
+        var expanded = Clip(prompt, PromptExpandedCharacters);
+        html.Append("<p class=\"prompt\">").Append(Encode(preview)).Append("…</p>\n")
+            .Append("<details class=\"more\"><summary>Show the whole prompt (")
+            .Append(prompt.Length.ToString("N0", CultureInfo.InvariantCulture)).Append(" characters)</summary>\n<p class=\"prompt\">")
+            .Append(Encode(expanded));
+        if (expanded.Length < prompt.Length)
+        {
+            html.Append("</p>\n<p class=\"clipped\">The page shows the first ").Append(expanded.Length.ToString("N0", CultureInfo.InvariantCulture))
+                .Append(" characters; the whole prompt is <code>request.prompt</code> in the <a href=\"").Append(Encode(links.Status))
+                .Append("\">status API</a>.</p>\n</details>\n");
+            return;
+        }
+
+        html.Append("</p>\n</details>\n");
     }
+
+    /// <summary>
+    /// Reference images as thumbnails: those sent inline (<c>data:</c> URIs, elided in the view) through the reference
+    /// thumbnail endpoint, URLs straight from where the caller put them (no referrer sent).
+    /// </summary>
+    private static void AppendReferences(StringBuilder html, JsonObject? request, JobViewLinks links)
+    {
+        var references = References(request);
+        if (references.Count == 0)
+        {
+            return;
+        }
+
+        html.Append("<h2>Reference images</h2>\n<div class=\"references\">\n");
+        for (var index = 0; index < references.Count; index++)
+        {
+            var reference = references[index];
+            string? source = reference.StartsWith("data:", StringComparison.Ordinal) ? links.ReferenceThumbnail(index)
+                : Uri.TryCreate(reference, UriKind.Absolute, out var url) && (url.Scheme == Uri.UriSchemeHttps || url.Scheme == Uri.UriSchemeHttp) ? url.AbsoluteUri
+                : null;
+            var label = reference.StartsWith("data:", StringComparison.Ordinal) ? reference[..Math.Max(reference.IndexOf(',', StringComparison.Ordinal), 0)] + " (inline)" : Clip(reference, 200);
+            html.Append("<figure>");
+            if (source is not null)
+            {
+                var target = reference.StartsWith("data:", StringComparison.Ordinal) ? source : reference;
+                html.Append("<a class=\"full\" href=\"").Append(Encode(target)).Append("\" rel=\"noreferrer\">")
+                    .Append("<img src=\"").Append(Encode(source)).Append("\" alt=\"Reference image ").Append(index)
+                    .Append("\" referrerpolicy=\"no-referrer\" loading=\"lazy\"></a>");
+            }
+
+            html.Append("\n<figcaption><strong>#").Append(index).Append("</strong> · ").Append(Encode(label)).Append("</figcaption></figure>\n");
+        }
+
+        html.Append("</div>\n");
+    }
+
+    private static List<string> References(JsonObject? request) => request?["image"] switch
+    {
+        JsonArray array => array.Select(reference => reference?.ToString() ?? string.Empty).ToList(),
+        JsonValue single => [single.ToString()],
+        _ => [],
+    };
 
     private static void AppendError(StringBuilder html, JobError? error)
     {
@@ -229,12 +306,13 @@ internal static class JobViewPage
         html.Append("<div class=\"images\">\n");
         foreach (var image in view.Images)
         {
-            var source = Encode(links.Image(image.Index));
-            html.Append("<figure><a class=\"full\" href=\"").Append(source).Append("\" title=\"Open full size\">")
-                .Append("<img src=\"").Append(source).Append("\" alt=\"Image ").Append(image.Index).Append('"');
-            if (image.Width is int width && image.Height is int height)
+            html.Append("<figure><a class=\"full\" href=\"").Append(Encode(links.Image(image.Index))).Append("\" title=\"Open full size\">")
+                .Append("<img src=\"").Append(Encode(links.Thumbnail(image.Index))).Append("\" alt=\"Image ").Append(image.Index).Append('"');
+            if (image.Width is int width && image.Height is int height && width > 0 && height > 0)
             {
-                html.Append(" width=\"").Append(width).Append("\" height=\"").Append(height).Append('"');
+                // The thumbnail's own size (the longer side at most ThumbnailMaker.MaxEdge), so the grid does not jump.
+                var scale = Math.Min(1.0, (double)ThumbnailMaker.MaxEdge / Math.Max(width, height));
+                html.Append(" width=\"").Append(Math.Max(1, (int)Math.Round(width * scale))).Append("\" height=\"").Append(Math.Max(1, (int)Math.Round(height * scale))).Append('"');
             }
 
             html.Append(" loading=\"lazy\"></a>\n<figcaption><strong>#").Append(image.Index).Append("</strong> · ");
@@ -278,10 +356,57 @@ internal static class JobViewPage
         html.Append("<h2>Metadata</h2>\n<table class=\"pairs\">\n<tbody>\n");
         foreach (var (key, value) in metadata.OrderBy(entry => entry.Key, StringComparer.Ordinal))
         {
-            html.Append("<tr><th>").Append(Encode(key)).Append("</th><td>").Append(Encode(value)).Append("</td></tr>\n");
+            html.Append("<tr><th>").Append(Encode(Clip(key, ValueCharacters))).Append("</th><td>").Append(Encode(ClipNoted(value))).Append("</td></tr>\n");
         }
 
         html.Append("</tbody>\n</table>\n");
+    }
+
+    /// <summary>The first <paramref name="characters"/> characters, never splitting a surrogate pair.</summary>
+    private static string Clip(string value, int characters)
+    {
+        if (value.Length <= characters)
+        {
+            return value;
+        }
+
+        var end = char.IsHighSurrogate(value[characters - 1]) ? characters - 1 : characters;
+        return value[..end];
+    }
+
+    private static string ClipNoted(string value) =>
+        value.Length <= ValueCharacters ? value : $"{Clip(value, ValueCharacters)}… ({(value.Length - ValueCharacters).ToString("N0", CultureInfo.InvariantCulture)} more characters)";
+
+    /// <summary>Every string in the request longer than <see cref="ValueCharacters"/> clipped (the prompt above all).</summary>
+    private static JsonNode ClipStrings(JsonNode node)
+    {
+        switch (node)
+        {
+            case JsonObject obj:
+                foreach (var name in obj.Select(property => property.Key).ToList())
+                {
+                    if (obj[name] is { } child && ClipStrings(child) is var clipped && !ReferenceEquals(clipped, child))
+                    {
+                        obj[name] = clipped;
+                    }
+                }
+
+                return obj;
+            case JsonArray array:
+                for (var i = 0; i < array.Count; i++)
+                {
+                    if (array[i] is { } item && ClipStrings(item) is var clipped && !ReferenceEquals(clipped, item))
+                    {
+                        array[i] = clipped;
+                    }
+                }
+
+                return array;
+            case JsonValue value when value.GetValueKind() == JsonValueKind.String && value.GetValue<string>() is { Length: > ValueCharacters } text:
+                return JsonValue.Create(ClipNoted(text));
+            default:
+                return node;
+        }
     }
 
     private static void Fact(StringBuilder html, string name, string value) =>

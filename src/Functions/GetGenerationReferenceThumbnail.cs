@@ -1,0 +1,53 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Azure.Functions.Worker;
+
+namespace Seedream.Functions;
+
+/// <summary>
+/// <c>GET /api/generations/{id}/references/{index}/thumbnail</c>: a JPEG of at most 480 px of a reference image the
+/// request carried inline (<c>data:</c> URI), so the view page shows it without inlining megabytes of base64.
+/// References given as URLs have none: the page shows them from their URL.
+/// </summary>
+public sealed class GetGenerationReferenceThumbnail
+{
+    private readonly JobStore _jobs;
+    private readonly ThumbnailStore _thumbnails;
+
+    public GetGenerationReferenceThumbnail(JobStore jobs, ThumbnailStore thumbnails)
+    {
+        _jobs = jobs;
+        _thumbnails = thumbnails;
+    }
+
+    [Function(nameof(GetGenerationReferenceThumbnail))]
+    public async Task<IActionResult> RunAsync(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "generations/{id}/references/{index}/thumbnail")] HttpRequest request,
+        string id,
+        int index,
+        CancellationToken cancellationToken)
+    {
+        if (!SubmissionParser.JobIdPattern().IsMatch(id) || await _jobs.GetAsync(id, cancellationToken).ConfigureAwait(false) is not { } stored)
+        {
+            return GenerationProblems.JobNotFound(id);
+        }
+
+        var references = InlineReference.All(stored.Job.Request);
+        if (index < 0 || index >= references.Count || InlineReference.Decode(references[index]) is not { } image)
+        {
+            return JsonResponseResult.Problem(StatusCodes.Status404NotFound, "Reference thumbnail not found",
+                $"Generation '{id}' has no inline (data: URI) reference image {index}.");
+        }
+
+        try
+        {
+            return await _thumbnails.GetForReferenceAsync(id, index, image, cancellationToken).ConfigureAwait(false) is { } thumbnail
+                ? new ImageContentResult(thumbnail.Content, ThumbnailMaker.ContentType, thumbnail.Length)
+                : JsonResponseResult.Problem(StatusCodes.Status404NotFound, "Reference thumbnail not found", $"Generation '{id}' has no reference image {index}.");
+        }
+        catch (ThumbnailException e)
+        {
+            return JsonResponseResult.Problem(StatusCodes.Status422UnprocessableEntity, "No thumbnail", $"Reference image {index} of generation '{id}': {e.Message}");
+        }
+    }
+}

@@ -1,0 +1,49 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Azure.Functions.Worker;
+
+namespace Seedream.Functions;
+
+/// <summary>
+/// <c>GET /api/generations/{id}/images/{index}/thumbnail</c>: a JPEG of at most 480 px for the view page, made on the
+/// first request and stored beside the image.
+/// </summary>
+public sealed class GetGenerationThumbnail
+{
+    private readonly JobStore _jobs;
+    private readonly ThumbnailStore _thumbnails;
+
+    public GetGenerationThumbnail(JobStore jobs, ThumbnailStore thumbnails)
+    {
+        _jobs = jobs;
+        _thumbnails = thumbnails;
+    }
+
+    [Function(nameof(GetGenerationThumbnail))]
+    public async Task<IActionResult> RunAsync(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "generations/{id}/images/{index}/thumbnail")] HttpRequest request,
+        string id,
+        int index,
+        CancellationToken cancellationToken)
+    {
+        if (!SubmissionParser.JobIdPattern().IsMatch(id) || await _jobs.GetAsync(id, cancellationToken).ConfigureAwait(false) is not { } stored)
+        {
+            return GenerationProblems.JobNotFound(id);
+        }
+
+        var image = stored.Job.Images.Find(i => i.Index == index);
+        try
+        {
+            if (image is null || await _thumbnails.GetForImageAsync(image.BlobName, cancellationToken).ConfigureAwait(false) is not { } thumbnail)
+            {
+                return JsonResponseResult.Problem(StatusCodes.Status404NotFound, "Image not found", $"Generation '{id}' has no stored image {index}.");
+            }
+
+            return new ImageContentResult(thumbnail.Content, ThumbnailMaker.ContentType, thumbnail.Length);
+        }
+        catch (ThumbnailException e)
+        {
+            return JsonResponseResult.Problem(StatusCodes.Status422UnprocessableEntity, "No thumbnail", $"Image {index} of generation '{id}': {e.Message}");
+        }
+    }
+}

@@ -1,0 +1,46 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Azure.Functions.Worker;
+
+namespace Seedream.Functions;
+
+/// <summary>
+/// <c>GET /api/generations/view?status=…&amp;createdAfter=…&amp;pageSize=…&amp;continuationToken=…</c>: the recent jobs
+/// as an HTML page (the listing's query and pages), each with its first image's thumbnail and a link to its view.
+/// </summary>
+public sealed class ViewRecentGenerations
+{
+    private readonly ListingRequestParser _parser;
+    private readonly JobLister _lister;
+
+    public ViewRecentGenerations(ListingRequestParser parser, JobLister lister)
+    {
+        _parser = parser;
+        _lister = lister;
+    }
+
+    [Function(nameof(ViewRecentGenerations))]
+    public async Task<IActionResult> RunAsync(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "generations/view")] HttpRequest request,
+        CancellationToken cancellationToken)
+    {
+        var parsed = _parser.Parse(request.Query);
+        if (parsed.Query is not { } query)
+        {
+            return JsonResponseResult.Problem(StatusCodes.Status400BadRequest, "Invalid listing query",
+                "See errors for each query parameter at fault.", parsed.Errors);
+        }
+
+        var page = await _lister.ListAsync(query, cancellationToken).ConfigureAwait(false);
+        var pagePath = (request.PathBase + request.Path).ToUriComponent().TrimEnd('/');
+        var generationsPath = pagePath[..Math.Max(pagePath.LastIndexOf('/'), 0)];
+        var links = ListingLinks.For(request, generationsPath);
+        var pageLinks = ListingLinks.For(request, pagePath);
+        var functionKey = request.Query["code"].ToString();
+        return new HtmlPageResult(RecentJobsPage.Render(
+            [.. page.Items.Select(links.Item)],
+            page.ContinuationToken is { } token ? pageLinks.NextPage(token) : null,
+            generationsPath + request.QueryString.ToUriComponent(),
+            functionKey.Length == 0 ? string.Empty : "?code=" + Uri.EscapeDataString(functionKey)));
+    }
+}
