@@ -11,10 +11,10 @@ namespace Seedream.Functions;
 /// </summary>
 public sealed class GetGenerationReferenceThumbnail
 {
-    private readonly JobStore _jobs;
+    private readonly JobLookup _jobs;
     private readonly ThumbnailStore _thumbnails;
 
-    public GetGenerationReferenceThumbnail(JobStore jobs, ThumbnailStore thumbnails)
+    public GetGenerationReferenceThumbnail(JobLookup jobs, ThumbnailStore thumbnails)
     {
         _jobs = jobs;
         _thumbnails = thumbnails;
@@ -27,7 +27,7 @@ public sealed class GetGenerationReferenceThumbnail
         int index,
         CancellationToken cancellationToken)
     {
-        if (!SubmissionParser.JobIdPattern().IsMatch(id) || await _jobs.GetAsync(id, cancellationToken).ConfigureAwait(false) is not { } stored)
+        if (await _jobs.FindAsync(id, cancellationToken).ConfigureAwait(false) is not { } stored)
         {
             return GenerationProblems.JobNotFound(id);
         }

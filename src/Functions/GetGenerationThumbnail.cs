@@ -10,10 +10,10 @@ namespace Seedream.Functions;
 /// </summary>
 public sealed class GetGenerationThumbnail
 {
-    private readonly JobStore _jobs;
+    private readonly JobLookup _jobs;
     private readonly ThumbnailStore _thumbnails;
 
-    public GetGenerationThumbnail(JobStore jobs, ThumbnailStore thumbnails)
+    public GetGenerationThumbnail(JobLookup jobs, ThumbnailStore thumbnails)
     {
         _jobs = jobs;
         _thumbnails = thumbnails;
@@ -26,7 +26,7 @@ public sealed class GetGenerationThumbnail
         int index,
         CancellationToken cancellationToken)
     {
-        if (!SubmissionParser.JobIdPattern().IsMatch(id) || await _jobs.GetAsync(id, cancellationToken).ConfigureAwait(false) is not { } stored)
+        if (await _jobs.FindAsync(id, cancellationToken).ConfigureAwait(false) is not { } stored)
         {
             return GenerationProblems.JobNotFound(id);
         }
