@@ -10,8 +10,8 @@ public sealed class FirstImageBenchmarkTests(ITestOutputHelper output)
     [InlineData("url")]
     public async Task Streaming_stores_the_first_image_a_whole_image_interval_before_the_whole_response_would(string responseFormat)
     {
-        // The emulator takes 1.5 s per image: a whole response exists only after both, a streamed first image after one.
-        var imageDelay = TimeSpan.FromSeconds(1.5);
+        // The emulator takes 2.5 s per image: a whole response exists only after both, a streamed first image after one.
+        var imageDelay = TimeSpan.FromSeconds(2.5);
         var options = new FirstImageOptions(Images: 2, ImageDelay: imageDelay, Size: "1K", StoreRequests.WarmUpModel, responseFormat, Runs: 1);
         using var log = new StringWriter();
 
