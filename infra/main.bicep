@@ -60,6 +60,8 @@ var inboxContainerName = 'inbox'
 var jobsContainerName = 'jobs'
 var deploymentContainerName = 'app-package'
 var inboxDeadLetterContainerName = 'inbox-deadletter'
+// Queue messages that map to no job of their own (undecodable, id conflicts, failed poison handlers).
+var deadLettersContainerName = 'dead-letters'
 var generationRequestsQueueName = 'generation-requests'
 var inboxEventsQueueName = 'inbox-events'
 var jobIndexTableName = 'jobindex'
@@ -98,6 +100,7 @@ module storage 'modules/storage.bicep' = {
       jobsContainerName
       deploymentContainerName
       inboxDeadLetterContainerName
+      deadLettersContainerName
     ]
     queueNames: [
       generationRequestsQueueName
@@ -208,6 +211,7 @@ module functionApp 'modules/function-app.bicep' = {
     imagesContainerName: imagesContainerName
     jobsContainerName: jobsContainerName
     inboxContainerName: inboxContainerName
+    deadLettersContainerName: deadLettersContainerName
     jobIndexTableName: jobIndexTableName
   }
 }

@@ -47,6 +47,9 @@ param imagesContainerName string
 param jobsContainerName string
 param inboxContainerName string
 
+@description('Blob container for queue messages that map to no job of their own.')
+param deadLettersContainerName string
+
 @description('Table of the job listing\'s index.')
 param jobIndexTableName string
 
@@ -85,6 +88,7 @@ var appSettings = {
   ImagesContainer: imagesContainerName
   JobsContainer: jobsContainerName
   InboxContainer: inboxContainerName
+  DeadLetterContainer: deadLettersContainerName
   JobIndexTable: jobIndexTableName
   Seedream__ApiKey: '@Microsoft.KeyVault(SecretUri=${seedreamApiKeySecretUri})'
   EventGrid__TopicEndpoint: eventGridTopicEndpoint

@@ -7,7 +7,7 @@ param name string
 param location string
 param tags object
 
-@description('Blob containers to create (images, inbox, jobs, deployment package, dead letters).')
+@description('Blob containers to create (images, inbox, jobs, deployment package, Event Grid and queue dead letters).')
 param containerNames string[]
 
 @description('Storage queues to create (work queues and their poison queues).')

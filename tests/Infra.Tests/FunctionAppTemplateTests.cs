@@ -91,6 +91,7 @@ public sealed class FunctionAppTemplateTests(CompiledInfrastructure infrastructu
         Assert.Equal("images", settings["ImagesContainer"]);
         Assert.Equal("jobs", settings["JobsContainer"]);
         Assert.Equal("inbox", settings["InboxContainer"]);
+        Assert.Equal("dead-letters", settings["DeadLetterContainer"]);
         Assert.Equal(
             "@Microsoft.KeyVault(SecretUri=reference(Microsoft.Resources/deployments(key-vault)).outputs.seedreamApiKeySecretUri.value)",
             settings["Seedream__ApiKey"]);

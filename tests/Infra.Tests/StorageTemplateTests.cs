@@ -23,7 +23,7 @@ public sealed class StorageTemplateTests(CompiledInfrastructure infrastructure)
         var containers = infrastructure.OfType("Microsoft.Storage/storageAccounts/blobServices/containers");
 
         Assert.Equal(
-            ["app-package", "images", "inbox", "inbox-deadletter", "jobs"],
+            ["app-package", "dead-letters", "images", "inbox", "inbox-deadletter", "jobs"],
             containers.Select(container => container.LeafName).Order(StringComparer.Ordinal));
         Assert.All(containers, container => Assert.Equal("None", container.EvaluateString("properties", "publicAccess")));
     }

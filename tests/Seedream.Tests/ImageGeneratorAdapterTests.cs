@@ -140,12 +140,12 @@ public sealed class ImageGeneratorAdapterTests(EmulatorFixture emulator) : IClas
     public async Task Media_types_the_model_cannot_produce_are_refused_before_any_call(string model, string mediaType)
     {
         using var client = Client();
-        var before = emulator.GenerationPosts();
+        var prompt = EmulatorFixture.MarkedPrompt("a kite");
 
         await Assert.ThrowsAsync<NotSupportedException>(() =>
-            client.AsImageGenerator(model).GenerateImagesAsync("a kite", new ImageGenerationOptions { MediaType = mediaType }));
+            client.AsImageGenerator(model).GenerateImagesAsync(prompt, new ImageGenerationOptions { MediaType = mediaType }));
 
-        Assert.Equal(before, emulator.GenerationPosts());
+        Assert.Equal(0, emulator.GenerationPosts(prompt));
     }
 
     [Fact]
@@ -153,15 +153,15 @@ public sealed class ImageGeneratorAdapterTests(EmulatorFixture emulator) : IClas
     {
         using var client = Client();
         var generator = client.AsImageGenerator(SeedreamModels.Seedream45);
-        var before = emulator.GenerationPosts();
+        var prompt = EmulatorFixture.MarkedPrompt("a kite");
 
         var small = await Assert.ThrowsAsync<SeedreamException>(() =>
-            generator.GenerateImagesAsync("a kite", new ImageGenerationOptions { ImageSize = new Size(1024, 1024) }));
+            generator.GenerateImagesAsync(prompt, new ImageGenerationOptions { ImageSize = new Size(1024, 1024) }));
         await Assert.ThrowsAsync<ArgumentException>(() =>
-            generator.EditImagesAsync([new UriContent(new Uri("http://example.com/a.png"), "image/png")], "edit"));
+            generator.EditImagesAsync([new UriContent(new Uri("http://example.com/a.png"), "image/png")], prompt));
 
         Assert.Equal("size", small.Param);
-        Assert.Equal(before, emulator.GenerationPosts());
+        Assert.Equal(0, emulator.GenerationPosts(prompt));
     }
 
     [Fact]

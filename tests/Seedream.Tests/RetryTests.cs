@@ -3,9 +3,18 @@ using System.Diagnostics;
 namespace Seedream.Tests;
 
 /// <summary>A generation is billed: only 429 and failures before sending are repeated.</summary>
+/// <remarks>
+/// Each test counts the POSTs of its own prompt and, where it can, injects its fault through that prompt: the emulator
+/// is shared by the class, and a POST cancelled by an earlier test (CallerCancellation runs first, against a cold
+/// emulator) can be logged, or take a queued fault, after the next test has started.
+/// </remarks>
 public sealed class RetryTests(EmulatorFixture emulator) : IClassFixture<EmulatorFixture>
 {
-    private static ImageGenerationRequest Request() => new() { Model = SeedreamModels.Seedream45, Prompt = "a red kite" };
+    // xUnit makes one instance per test, so the marker is this test's own.
+    private readonly string _prompt = EmulatorFixture.MarkedPrompt("a red kite");
+
+    private ImageGenerationRequest Request(string? fault = null) =>
+        new() { Model = SeedreamModels.Seedream45, Prompt = fault is null ? _prompt : $"{_prompt} [emulator-fault:{fault}]" };
 
     private SeedreamClient Client(Action<SeedreamClientOptions>? configure = null, params Uri[] baseUrls)
     {
@@ -20,14 +29,14 @@ public sealed class RetryTests(EmulatorFixture emulator) : IClassFixture<Emulato
     public async Task ServerErrorAfterSendingIsNotRetried()
     {
         var client = Client();
-        emulator.Server.Faults.Enqueue("internal-error");
 
-        var error = await Assert.ThrowsAsync<SeedreamException>(() => client.GenerateImagesAsync(Request()));
+        // The fault rides on the prompt: a re-sent POST would get it too, and no other request can take it.
+        var error = await Assert.ThrowsAsync<SeedreamException>(() => client.GenerateImagesAsync(Request(fault: "internal-error")));
 
         Assert.Equal(500, error.Status);
         Assert.True(error.IsTransient);
         Assert.True(error.MayHaveReachedServer);
-        Assert.Equal(1, emulator.GenerationPosts());
+        Assert.Equal(1, emulator.GenerationPosts(_prompt));
     }
 
     [Fact]
@@ -40,7 +49,7 @@ public sealed class RetryTests(EmulatorFixture emulator) : IClassFixture<Emulato
         await using var response = await client.GenerateImagesAsync(Request());
         Assert.Single(await TestSupport.ReadAllImagesAsync(response));
 
-        var posts = emulator.Server.Requests.Where(r => r.Method == "POST").ToList();
+        var posts = emulator.GenerationRequests(_prompt);
         Assert.Equal([429, 200], posts.Select(p => p.ResponseStatus));
         Assert.True(stopwatch.Elapsed >= TimeSpan.FromSeconds(1), $"retried after {stopwatch.Elapsed}");
         Assert.True(posts[1].ReceivedAt - posts[0].ReceivedAt >= TimeSpan.FromMilliseconds(950));
@@ -62,7 +71,7 @@ public sealed class RetryTests(EmulatorFixture emulator) : IClassFixture<Emulato
         Assert.Equal(429, error.Status);
         Assert.Equal("ModelAccountIpmRateLimitExceeded", error.ErrorCode);
         Assert.True(error.IsTransient);
-        Assert.Equal(3, emulator.GenerationPosts());
+        Assert.Equal(3, emulator.GenerationPosts(_prompt));
         Assert.True(stopwatch.Elapsed >= TimeSpan.FromMilliseconds(300));
     }
 
@@ -74,7 +83,7 @@ public sealed class RetryTests(EmulatorFixture emulator) : IClassFixture<Emulato
         await using var response = await client.GenerateImagesAsync(Request());
         Assert.Single(await TestSupport.ReadAllImagesAsync(response));
 
-        Assert.Equal("/v1/images/generations", Assert.Single(emulator.Server.Requests, r => r.Method == "POST").Path);
+        Assert.Equal("/v1/images/generations", Assert.Single(emulator.GenerationRequests(_prompt)).Path);
     }
 
     [Fact]
@@ -99,26 +108,24 @@ public sealed class RetryTests(EmulatorFixture emulator) : IClassFixture<Emulato
             await TestSupport.ReadAllImagesAsync(warmUp);
         }
 
-        emulator.Server.Faults.Enqueue("reset");
-        var error = await Assert.ThrowsAsync<SeedreamException>(() => client.GenerateImagesAsync(Request()));
+        var error = await Assert.ThrowsAsync<SeedreamException>(() => client.GenerateImagesAsync(Request(fault: "reset")));
 
         Assert.Equal(SeedreamException.NetworkErrorCode, error.ErrorCode);
         Assert.True(error.MayHaveReachedServer);
-        Assert.Equal(2, emulator.GenerationPosts());
-        Assert.Equal(0, emulator.Server.Requests.Last().ResponseStatus);
+        var posts = emulator.GenerationRequests(_prompt);
+        Assert.Equal(2, posts.Count);
+        Assert.Equal(0, posts[^1].ResponseStatus);
     }
 
     [Fact]
     public async Task TimeoutCoversSlowHeadersAndIsNotRetried()
     {
         var client = Client(options => options.RequestTimeout = TimeSpan.FromMilliseconds(300));
-        emulator.Server.Faults.Enqueue("slow-headers;delay-ms=3000");
-
-        var error = await Assert.ThrowsAsync<SeedreamException>(() => client.GenerateImagesAsync(Request()));
+        var error = await Assert.ThrowsAsync<SeedreamException>(() => client.GenerateImagesAsync(Request(fault: "slow-headers;delay-ms=3000")));
 
         Assert.Equal(SeedreamException.TimeoutCode, error.ErrorCode);
         Assert.True(error.MayHaveReachedServer);
-        Assert.Equal(1, emulator.GenerationPosts());
+        Assert.Equal(1, emulator.GenerationPosts(_prompt));
     }
 
     [Fact]
@@ -196,7 +203,7 @@ public sealed class RetryTests(EmulatorFixture emulator) : IClassFixture<Emulato
             await using var response = await client.GenerateImagesAsync(Request());
 
             Assert.Single(await TestSupport.ReadAllImagesAsync(response));
-            Assert.Equal(1, emulator.GenerationPosts());
+            Assert.Equal(1, emulator.GenerationPosts(_prompt));
         }
         finally
         {

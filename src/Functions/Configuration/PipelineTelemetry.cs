@@ -9,6 +9,9 @@ public static class PipelineTelemetry
 
     public static ActivitySource ActivitySource { get; } = new(ActivitySourceName);
 
+    /// <summary>An HTTP submission: reading the request, creating the job and enqueueing it (parent of the job's work).</summary>
+    public const string SubmitGenerationActivity = "SubmitGeneration";
+
     /// <summary>A delivery of the job's queue message working on it (parent: the submission's trace context).</summary>
     public const string ProcessGenerationActivity = "ProcessGeneration";
 
@@ -55,12 +58,18 @@ public static class PipelineTelemetry
     /// <summary>Starts the activity for a piece of a job's work as a child of the job's trace context.</summary>
     public static Activity StartJobActivity(string name, string jobId, string? traceParent, ActivityKind kind = ActivityKind.Consumer)
     {
+        var activity = StartActivity(name, traceParent, kind);
+        activity.SetTag(JobIdTag, jobId);
+        return activity;
+    }
+
+    /// <summary>Starts an activity as a child of <paramref name="traceParent"/>, listened to or not.</summary>
+    public static Activity StartActivity(string name, string? traceParent, ActivityKind kind)
+    {
         var parent = traceParent is not null && ActivityContext.TryParse(traceParent, null, out var context) ? context : default;
         // Without a listener on this source an activity is still needed: it makes the job's trace current, so the
         // HTTP client, the storage SDK and the event publisher all continue it instead of the invocation's trace.
-        var activity = ActivitySource.StartActivity(name, kind, parent) ?? StartUnlistened(name, parent);
-        activity.SetTag(JobIdTag, jobId);
-        return activity;
+        return ActivitySource.StartActivity(name, kind, parent) ?? StartUnlistened(name, parent);
     }
 
     private static Activity StartUnlistened(string name, ActivityContext parent)

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text;
 using Microsoft.Extensions.Logging;
 
@@ -41,7 +42,24 @@ public sealed class SubmissionService
     }
 
     /// <summary>Validates an HTTP body, creates the job and enqueues a reference to it.</summary>
+    /// <param name="traceParent">The caller's trace context; the submission's own span is its child.</param>
     public async Task<SubmissionResult> SubmitAsync(ReadOnlyMemory<byte> body, string? idempotencyKey, string traceParent, IntakeContext? context, CancellationToken cancellationToken)
+    {
+        using var activity = PipelineTelemetry.StartActivity(PipelineTelemetry.SubmitGenerationActivity, traceParent, ActivityKind.Internal);
+        try
+        {
+            // The job carries this span's context, so each delivery of it continues the trace under the submission.
+            return await SubmitCoreAsync(body, idempotencyKey, activity.IdFormat == ActivityIdFormat.W3C ? activity.Id! : traceParent, activity, context, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            activity.SetStatus(ActivityStatusCode.Error, e.Message);
+            throw;
+        }
+    }
+
+    private async Task<SubmissionResult> SubmitCoreAsync(
+        ReadOnlyMemory<byte> body, string? idempotencyKey, string traceParent, Activity activity, IntakeContext? context, CancellationToken cancellationToken)
     {
         var read = await _intake.ReadAsync(body, IntakeOrigin.Http, context, cancellationToken).ConfigureAwait(false);
         if (read.Submission is not { } submission)
@@ -50,6 +68,7 @@ public sealed class SubmissionService
         }
 
         var jobId = NewJobId();
+        activity.SetTag(PipelineTelemetry.JobIdTag, jobId);
         if (idempotencyKey is not null)
         {
             var keyHash = SubmissionIntake.Hash(Encoding.UTF8.GetBytes(idempotencyKey));
@@ -63,6 +82,7 @@ public sealed class SubmissionService
                 }
 
                 jobId = record.JobId;
+                activity.SetTag(PipelineTelemetry.JobIdTag, jobId);
                 if (await _jobs.GetAsync(jobId, cancellationToken).ConfigureAwait(false) is { } existing)
                 {
                     if (existing.Job.Status == JobStatus.Queued)

@@ -44,8 +44,12 @@ public sealed class PipelineTelemetryTests(PipelineFixture fixture)
 
         var trace = spans.Where(s => s.TraceId == traceId).ToList();
         var root = Assert.Single(trace, s => s.OperationName == "POST /api/generations");
+        // The HTTP submission has its own span, and the job's trace context is that span's: its work hangs under it.
+        var submit = Assert.Single(trace, s => s.OperationName == PipelineTelemetry.SubmitGenerationActivity);
+        Assert.Equal(root.SpanId, submit.ParentSpanId);
+        Assert.Equal(id, submit.GetTagItem(PipelineTelemetry.JobIdTag));
         var delivery = Assert.Single(trace, s => s.OperationName == PipelineTelemetry.ProcessGenerationActivity);
-        Assert.Equal(root.SpanId, delivery.ParentSpanId);
+        Assert.Equal(submit.SpanId, delivery.ParentSpanId);
         Assert.Equal(id, delivery.GetTagItem(PipelineTelemetry.JobIdTag));
         var call = Assert.Single(trace, s => s.OperationName == PipelineTelemetry.SeedreamGenerateActivity);
         Assert.Equal(delivery.SpanId, call.ParentSpanId);
