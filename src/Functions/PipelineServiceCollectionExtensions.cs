@@ -73,6 +73,7 @@ public static class PipelineServiceCollectionExtensions
         services.TryAddSingleton<CostCalculator>();
         services.TryAddSingleton<JobViewFactory>();
         services.TryAddSingleton<RequestBodyReader>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<Microsoft.Extensions.Hosting.IHostedService, IdleMemoryRelease>());
         services.TryAddSingleton<GenerationMessageHandler>();
         services.TryAddSingleton(provider => new GenerationRunner(
             provider.GetRequiredService<JobStore>(),
