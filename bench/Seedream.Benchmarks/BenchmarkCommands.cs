@@ -10,6 +10,7 @@ internal static class BenchmarkCommands
           accept-latency    [--requests 1000] [--runs 3] [--report docs/benchmarks.md]
           first-image       [--images 4] [--delay-seconds 3] [--size 2K] [--model id] [--response-format b64_json|url] [--runs 3] [--report docs/benchmarks.md]
           soak              [--jobs 1000] [--fault-percent 5] [--submitters 4] [--timeout-minutes 20] [--report docs/benchmarks.md]
+          capacity          [--jobs 1,4,8,16] [--sizes 2K,4K] [--images 15] [--settle-seconds 60] [--paths ours,sdk] [--sdk-limit-mb 4096] [--malformed 300] [--shipped true|false] [--model id] [--cell-timeout-minutes 20] [--report docs/benchmarks.md]
         """;
 
     public static async Task<int> RunAsync(IReadOnlyList<string> args, TextWriter output, CancellationToken cancellationToken)
@@ -67,6 +68,12 @@ internal static class BenchmarkCommands
                 await ReportAsync(arguments, SoakBenchmark.Command, SoakBenchmark.Markdown(soakOptions, soak, args), output, cancellationToken).ConfigureAwait(false);
                 // A soak that broke an invariant fails the command, so scripts notice.
                 return soak.LostJobs + soak.NonTerminalJobs + soak.DuplicateCompletionEvents + soak.RepeatedGenerations == 0 ? 0 : 1;
+            case CapacityBenchmark.Command:
+                var capacityOptions = CapacityCommand.Options(arguments);
+                var capacity = await CapacityBenchmark.RunAsync(capacityOptions, output, cancellationToken).ConfigureAwait(false);
+                return await ReportAsync(arguments, CapacityBenchmark.Command, CapacityBenchmark.Markdown(capacityOptions, capacity, args), output, cancellationToken).ConfigureAwait(false);
+            case CapacitySdkChild.Command:
+                return await CapacitySdkChild.RunAsync(arguments, output, cancellationToken).ConfigureAwait(false);
             case StoreMemoryChild.Command:
                 return await StoreMemoryChild.RunAsync(arguments, output, cancellationToken).ConfigureAwait(false);
             default:
