@@ -21,7 +21,8 @@ internal sealed record CapacityOptions(
     string Model,
     int MalformedRequests,
     TimeSpan CellTimeout,
-    bool IncludeShipped = true);
+    bool IncludeShipped = true,
+    IReadOnlyDictionary<string, string>? HostSettings = null);
 
 /// <summary>One path at one concurrency and size: N jobs at once, each a b64_json group of <c>Images</c> images.</summary>
 internal sealed record CapacityCell(
@@ -139,7 +140,7 @@ internal static class CapacityBenchmark
         try
         {
             await using var azurite = await AzuriteInstance.StartAsync(storage, cancellationToken).ConfigureAwait(false);
-            await using var host = await StartHostAsync(azurite, emulator, eventGrid, queueSettings, cancellationToken).ConfigureAwait(false);
+            await using var host = await StartHostAsync(options, azurite, emulator, eventGrid, queueSettings, cancellationToken).ConfigureAwait(false);
             var queue = azurite.CreateQueueServiceClient().GetQueueClient("generation-requests");
             await queue.CreateIfNotExistsAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
 
@@ -175,8 +176,9 @@ internal static class CapacityBenchmark
     }
 
     private static Task<CapacityHostProcess> StartHostAsync(
-        AzuriteInstance azurite, EmulatorProcess emulator, EventGridReceiverServer eventGrid, IReadOnlyDictionary<string, string> queueSettings, CancellationToken cancellationToken) =>
-        CapacityHostProcess.StartAsync(queueSettings, new Dictionary<string, string>
+        CapacityOptions options, AzuriteInstance azurite, EmulatorProcess emulator, EventGridReceiverServer eventGrid, IReadOnlyDictionary<string, string> queueSettings, CancellationToken cancellationToken)
+    {
+        var settings = new Dictionary<string, string>
         {
             ["AzureWebJobsStorage"] = azurite.ConnectionString,
             ["GenerationRequestsQueue"] = "generation-requests",
@@ -190,7 +192,14 @@ internal static class CapacityBenchmark
             ["Seedream:Downloads:AllowHttp"] = "true",
             ["EventGrid:TopicEndpoint"] = eventGrid.TopicEndpoint.ToString(),
             ["EventGrid:TopicKey"] = eventGrid.Key,
-        }, cancellationToken);
+        };
+        foreach (var (name, value) in options.HostSettings ?? new Dictionary<string, string>())
+        {
+            settings[name] = value;
+        }
+
+        return CapacityHostProcess.StartAsync(queueSettings, settings, cancellationToken);
+    }
 
     private sealed record JobsRun(int Images, long Bytes, double Seconds, IReadOnlyList<double> JobSeconds, string? Failure);
 
@@ -310,7 +319,7 @@ internal static class CapacityBenchmark
     private static async Task<MalformedLoadResult> MeasureMalformedAsync(CapacityOptions options, EmulatorProcess emulator, EventGridReceiverServer eventGrid, CancellationToken cancellationToken)
     {
         await using var azurite = await AzuriteInstance.StartAsync(cancellationToken).ConfigureAwait(false);
-        await using var host = await StartHostAsync(azurite, emulator, eventGrid, new Dictionary<string, string>(), cancellationToken).ConfigureAwait(false);
+        await using var host = await StartHostAsync(options, azurite, emulator, eventGrid, new Dictionary<string, string>(), cancellationToken).ConfigureAwait(false);
         var queue = azurite.CreateQueueServiceClient().GetQueueClient("generation-requests");
         await RunJobsAsync(host, queue, ["capacity-warm-up-" + Guid.NewGuid().ToString("N")], StoreRequests.WarmUpJson(), options.CellTimeout, null, cancellationToken).ConfigureAwait(false);
         await Task.Delay(TimeSpan.FromSeconds(2), cancellationToken).ConfigureAwait(false);

@@ -1,4 +1,5 @@
 using System.Runtime;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -16,7 +17,10 @@ namespace Seedream.Functions;
 /// </summary>
 internal sealed partial class IdleMemoryRelease : BackgroundService
 {
+    /// <summary>How often quiet is checked, unless the setting <see cref="CheckIntervalSetting"/> says otherwise (tests).</summary>
     public static readonly TimeSpan CheckInterval = TimeSpan.FromSeconds(10);
+
+    public const string CheckIntervalSetting = "Runtime:IdleMemoryCheckInterval";
 
     /// <summary>Allocations since the last release that make a release worth it without pooled buffers to drop.</summary>
     public const long MinimumLoadBytes = 32L * 1024 * 1024;
@@ -28,11 +32,17 @@ internal sealed partial class IdleMemoryRelease : BackgroundService
 
     private readonly ILogger<IdleMemoryRelease> _logger;
     private readonly TimeProvider _time;
+    private readonly TimeSpan _interval;
 
-    public IdleMemoryRelease(ILogger<IdleMemoryRelease> logger, TimeProvider time)
+    public IdleMemoryRelease(ILogger<IdleMemoryRelease> logger, TimeProvider time, IConfiguration configuration)
     {
         _logger = logger;
         _time = time;
+        _interval = configuration.GetValue(CheckIntervalSetting, CheckInterval);
+        if (_interval <= TimeSpan.Zero)
+        {
+            throw new InvalidOperationException($"{CheckIntervalSetting} must be a positive duration, was {_interval}.");
+        }
     }
 
     public static void Register(ReleasableBufferPool pool)
@@ -74,7 +84,7 @@ internal sealed partial class IdleMemoryRelease : BackgroundService
     {
         var releasedAt = GC.GetTotalAllocatedBytes();
         var previous = releasedAt;
-        using var timer = new PeriodicTimer(CheckInterval, _time);
+        using var timer = new PeriodicTimer(_interval, _time);
         try
         {
             while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
