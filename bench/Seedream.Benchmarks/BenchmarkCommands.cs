@@ -70,7 +70,13 @@ internal static class BenchmarkCommands
                 return soak.LostJobs + soak.NonTerminalJobs + soak.DuplicateCompletionEvents + soak.RepeatedGenerations == 0 ? 0 : 1;
             case CapacityBenchmark.Command:
                 var capacityOptions = CapacityCommand.Options(arguments);
-                var capacity = await CapacityBenchmark.RunAsync(capacityOptions, output, cancellationToken).ConfigureAwait(false);
+                var capacity = await CapacityBenchmark.RunAsync(capacityOptions, output, cancellationToken, async partial =>
+                {
+                    if (arguments.OptionalText("report") is { } reportPath)
+                    {
+                        await MarkdownReport.WriteSectionAsync(reportPath, CapacityBenchmark.Command, CapacityBenchmark.Markdown(capacityOptions, partial, args), cancellationToken).ConfigureAwait(false);
+                    }
+                }).ConfigureAwait(false);
                 return await ReportAsync(arguments, CapacityBenchmark.Command, CapacityBenchmark.Markdown(capacityOptions, capacity, args), output, cancellationToken).ConfigureAwait(false);
             case CapacitySdkChild.Command:
                 return await CapacitySdkChild.RunAsync(arguments, output, cancellationToken).ConfigureAwait(false);

@@ -72,10 +72,11 @@ internal static class CapacityBenchmark
 
     private static readonly string[] s_terminal = ["succeeded", "partially_succeeded", "failed", "cancelled", "expired"];
 
-    public static async Task<CapacityResult> RunAsync(CapacityOptions options, TextWriter log, CancellationToken cancellationToken)
+    /// <summary>Runs every cell in the order given; <paramref name="progress"/> sees the results so far after each cell (a long run reports as it goes).</summary>
+    public static async Task<CapacityResult> RunAsync(CapacityOptions options, TextWriter log, CancellationToken cancellationToken, Func<CapacityResult, Task>? progress = null)
     {
         var shipped = ShippedConcurrency();
-        var concurrency = (options.IncludeShipped ? options.Concurrency.Append(shipped.Concurrency) : options.Concurrency).Distinct().Order().ToArray();
+        var concurrency = (options.IncludeShipped ? options.Concurrency.Append(shipped.Concurrency) : options.Concurrency).Distinct().ToArray();
         // Room for every size's 15 noise images, so each is encoded once (primed below) and never inside a measurement.
         await using var emulator = await EmulatorProcess.StartAsync(new Dictionary<string, string> { ["ImageCacheBytes"] = (3L << 30).ToString(CultureInfo.InvariantCulture) }, cancellationToken).ConfigureAwait(false);
         await using var eventGrid = await EventGridReceiverServer.StartAsync(eventLog: TextWriter.Null, cancellationToken: cancellationToken).ConfigureAwait(false);
@@ -101,6 +102,10 @@ internal static class CapacityBenchmark
                     await log.WriteLineAsync(
                         $"  {cell.ImagesStored} images, {Statistics.Megabytes(cell.BytesStored):0} MB in {cell.Seconds:0.0} s; peak {Statistics.Megabytes(cell.PeakBytes):0} MB (baseline {Statistics.Megabytes(cell.BaselineBytes):0}), after {Statistics.Megabytes(cell.AfterBytes):0} MB{(cell.Stopped ? ", STOPPED at the limit" : "")}{(cell.Failure is null ? "" : ", " + cell.Failure)}").ConfigureAwait(false);
                     cells.Add(cell);
+                    if (progress is not null)
+                    {
+                        await progress(new CapacityResult(shipped.Concurrency, cells.ToArray(), null, serverGc)).ConfigureAwait(false);
+                    }
                 }
             }
         }
@@ -350,7 +355,7 @@ internal static class CapacityBenchmark
         text.AppendLine($"- Each cell: a fresh Azurite persisting to disk, one warm-up job, then the measurement. Baseline = RSS after the warm-up; peak = VmHWM (reset after the warm-up) and RSS sampled every 100 ms; GC heap = the largest `GC.GetTotalMemory` sampled every 100 ms (the host's `/_devhost/memory`; the SDK child's own); after = RSS {options.Settle.TotalSeconds:0} s after the last job ended. Job time = enqueue to terminal status (ours; polled every 250 ms), call start to last upload (SDK). CPU = the app process only (not Azurite, not the emulator). Host GC: {(result.ServerGc ? "Server" : "Workstation")}.");
         text.AppendLine();
         var rows = new List<IReadOnlyList<string>>();
-        foreach (var group in result.Cells.GroupBy(c => (c.Size, c.Jobs)))
+        foreach (var group in result.Cells.GroupBy(c => (c.Size, c.Jobs)).OrderBy(g => g.Key.Size, StringComparer.Ordinal).ThenBy(g => g.Key.Jobs))
         {
             var ours = group.FirstOrDefault(c => c.Path == "ours");
             var sdk = group.FirstOrDefault(c => c.Path == "sdk");
