@@ -34,11 +34,12 @@ internal sealed partial class IdleMemoryRelease : BackgroundService
     private readonly TimeProvider _time;
     private readonly TimeSpan _interval;
 
-    public IdleMemoryRelease(ILogger<IdleMemoryRelease> logger, TimeProvider time, IConfiguration configuration)
+    // Configuration is optional: service collections built without one (tests) get the default interval.
+    public IdleMemoryRelease(ILogger<IdleMemoryRelease> logger, TimeProvider time, IConfiguration? configuration = null)
     {
         _logger = logger;
         _time = time;
-        _interval = configuration.GetValue(CheckIntervalSetting, CheckInterval);
+        _interval = configuration?.GetValue(CheckIntervalSetting, CheckInterval) ?? CheckInterval;
         if (_interval <= TimeSpan.Zero)
         {
             throw new InvalidOperationException($"{CheckIntervalSetting} must be a positive duration, was {_interval}.");
