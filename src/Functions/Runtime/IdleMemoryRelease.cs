@@ -12,8 +12,9 @@ namespace Seedream.Functions;
 /// stays at its peak (issue 15: +57 MB after one 15 × 4K job, +981 MB after a malformed-input run, never coming down).
 /// Every <see cref="CheckInterval"/> this checks whether the app has gone quiet after allocating at least
 /// <see cref="MinimumLoadBytes"/> or while pools keep buffers; then it drops the pools' retained buffers and runs one aggressive, compacting full
-/// collection, which returns freed memory to the operating system. It does nothing while the app is busy, and at most
-/// once per quiet period.
+/// collection, which returns freed memory to the operating system. It does nothing while the app is busy; when a release
+/// still leaves more than <see cref="FollowUpLiveBytes"/> live it repeats at the next quiet intervals, at most
+/// <see cref="MaxFollowUps"/> times.
 /// </summary>
 internal sealed partial class IdleMemoryRelease : BackgroundService
 {
@@ -27,6 +28,15 @@ internal sealed partial class IdleMemoryRelease : BackgroundService
 
     /// <summary>Allocating less than this in one interval counts as quiet (idle queue polling allocates well under it).</summary>
     public const long QuietBytesPerInterval = 4L * 1024 * 1024;
+
+    /// <summary>
+    /// Live heap left by a release above which the next quiet interval releases again. Streaming work allocates so little
+    /// that its last seconds can look quiet: a release then still finds the last uploads' blocks live.
+    /// </summary>
+    public const long FollowUpLiveBytes = 16L * 1024 * 1024;
+
+    /// <summary>Follow-up releases after one load, at most (a minute at the default interval).</summary>
+    public const int MaxFollowUps = 6;
 
     private static readonly List<WeakReference<ReleasableBufferPool>> s_pools = [];
 
@@ -85,6 +95,7 @@ internal sealed partial class IdleMemoryRelease : BackgroundService
     {
         var releasedAt = GC.GetTotalAllocatedBytes();
         var previous = releasedAt;
+        var followUps = 0;
         using var timer = new PeriodicTimer(_interval, _time);
         try
         {
@@ -93,16 +104,24 @@ internal sealed partial class IdleMemoryRelease : BackgroundService
                 var allocated = GC.GetTotalAllocatedBytes();
                 var quiet = allocated - previous < QuietBytesPerInterval;
                 previous = allocated;
-                if (!quiet || (allocated - releasedAt < MinimumLoadBytes && !PoolsRetainBuffers()))
+                var load = allocated - releasedAt >= MinimumLoadBytes || PoolsRetainBuffers();
+                if (!quiet || (!load && followUps == 0))
                 {
                     continue;
                 }
 
                 var before = Environment.WorkingSet;
                 ReleaseNow();
+                var live = GC.GetTotalMemory(forceFullCollection: false);
+                followUps = load ? MaxFollowUps : followUps - 1;
+                if (live < FollowUpLiveBytes)
+                {
+                    followUps = 0;
+                }
+
                 releasedAt = GC.GetTotalAllocatedBytes();
                 previous = releasedAt;
-                LogReleased(before / (1024 * 1024), Environment.WorkingSet / (1024 * 1024), GC.GetTotalMemory(forceFullCollection: false) / (1024 * 1024));
+                LogReleased(before / (1024 * 1024), Environment.WorkingSet / (1024 * 1024), live / (1024 * 1024));
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
