@@ -27,13 +27,16 @@ param seedreamBaseUrls string[] = [
   2048
   4096
 ])
+// 2048: at host.json's 16 jobs at once (8 + 8), 15 x 4K b64_json jobs peaked well under 1 GB (docs/benchmarks.md, issue 15).
 @description('Memory per Flex Consumption instance in MB.')
 param instanceMemoryMB int = 2048
 
 @minValue(1)
 @maxValue(1000)
+// 20: Seedream allows 500 images/min per model, which about 10 instances of 16 jobs each already reach (docs/benchmarks.md,
+// issue 15); more would only meet 429s. The rest is room for the HTTP and inbox functions, which scale separately.
 @description('Maximum number of instances the app scales out to.')
-param maximumInstanceCount int = 40
+param maximumInstanceCount int = 20
 
 @minValue(0)
 @description('Delete generated images this many days after creation; 0 keeps them forever.')

@@ -12,6 +12,7 @@ internal static class BenchmarkCommands
           thumbnails        [--edge 4096] [--runs 3] [--report docs/benchmarks.md]
           listing           [--jobs 10000] [--page-size 25] [--repetitions 200] [--active 20] [--report docs/benchmarks.md]
           soak              [--jobs 1000] [--fault-percent 5] [--submitters 4] [--timeout-minutes 20] [--report docs/benchmarks.md]
+          capacity          [--jobs 1,4,8,16] [--sizes 2K,4K] [--images 15] [--settle-seconds 60] [--paths ours,sdk] [--sdk-limit-mb 4096] [--malformed 300] [--shipped true|false] [--model id] [--cell-timeout-minutes 20] [--report docs/benchmarks.md]
         """;
 
     public static async Task<int> RunAsync(IReadOnlyList<string> args, TextWriter output, CancellationToken cancellationToken)
@@ -79,6 +80,18 @@ internal static class BenchmarkCommands
                 var listingOptions = new ListingOptions(arguments.Integer("jobs", 10_000), arguments.Integer("page-size", 25), arguments.Integer("repetitions", 200), arguments.Integer("active", 20));
                 var listing = await ListingBenchmark.RunAsync(listingOptions, output, cancellationToken).ConfigureAwait(false);
                 return await ReportAsync(arguments, ListingBenchmark.Command, ListingBenchmark.Markdown(listingOptions, listing, args), output, cancellationToken).ConfigureAwait(false);
+            case CapacityBenchmark.Command:
+                var capacityOptions = CapacityCommand.Options(arguments);
+                var capacity = await CapacityBenchmark.RunAsync(capacityOptions, output, cancellationToken, async partial =>
+                {
+                    if (arguments.OptionalText("report") is { } reportPath)
+                    {
+                        await MarkdownReport.WriteSectionAsync(reportPath, CapacityBenchmark.Command, CapacityBenchmark.Markdown(capacityOptions, partial, args), cancellationToken).ConfigureAwait(false);
+                    }
+                }).ConfigureAwait(false);
+                return await ReportAsync(arguments, CapacityBenchmark.Command, CapacityBenchmark.Markdown(capacityOptions, capacity, args), output, cancellationToken).ConfigureAwait(false);
+            case CapacitySdkChild.Command:
+                return await CapacitySdkChild.RunAsync(arguments, output, cancellationToken).ConfigureAwait(false);
             case StoreMemoryChild.Command:
                 return await StoreMemoryChild.RunAsync(arguments, output, cancellationToken).ConfigureAwait(false);
             default:

@@ -2,7 +2,7 @@ using System.Globalization;
 
 namespace Seedream.Benchmarks;
 
-/// <summary>This process's resident memory as Linux reports it in /proc/self/status.</summary>
+/// <summary>Resident memory as Linux reports it in /proc/&lt;pid&gt;/status (this process unless a process id is given).</summary>
 internal static class ProcessMemory
 {
     /// <summary>Peak resident set size (VmHWM) in bytes.</summary>
@@ -10,6 +10,26 @@ internal static class ProcessMemory
 
     /// <summary>Current resident set size (VmRSS) in bytes.</summary>
     public static long WorkingSet => ReadStatusKilobytes("VmRSS:") * 1024;
+
+    /// <summary>Peak resident set size (VmHWM) of another process, in bytes.</summary>
+    public static long PeakWorkingSetOf(int processId) => ReadStatusKilobytes("VmHWM:", processId) * 1024;
+
+    /// <summary>Current resident set size (VmRSS) of another process, in bytes.</summary>
+    public static long WorkingSetOf(int processId) => ReadStatusKilobytes("VmRSS:", processId) * 1024;
+
+    /// <summary>Restarts another process's peak at its current resident size; false where the kernel refuses.</summary>
+    public static bool ResetPeakOf(int processId)
+    {
+        try
+        {
+            File.WriteAllText($"/proc/{processId}/clear_refs", "5");
+            return true;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
 
     /// <summary>
     /// Collects garbage and restarts the peak at the current resident size (writing 5 to /proc/self/clear_refs), so a
@@ -32,9 +52,9 @@ internal static class ProcessMemory
         }
     }
 
-    private static long ReadStatusKilobytes(string field)
+    private static long ReadStatusKilobytes(string field, int? processId = null)
     {
-        foreach (var line in File.ReadLines("/proc/self/status"))
+        foreach (var line in File.ReadLines(processId is { } id ? $"/proc/{id}/status" : "/proc/self/status"))
         {
             if (line.StartsWith(field, StringComparison.Ordinal))
             {
@@ -43,6 +63,6 @@ internal static class ProcessMemory
             }
         }
 
-        throw new InvalidOperationException($"/proc/self/status has no {field} line.");
+        throw new InvalidOperationException($"/proc/{processId?.ToString(CultureInfo.InvariantCulture) ?? "self"}/status has no {field} line.");
     }
 }

@@ -139,7 +139,7 @@ internal static class StoreMemoryBenchmark
     }
 
     /// <summary>One unmeasured request that reads and counts the raw body; it also fills the emulator's image cache.</summary>
-    private static async Task<long> MeasureResponseBytesAsync(Uri gateway, string json, CancellationToken cancellationToken)
+    internal static async Task<long> MeasureResponseBytesAsync(Uri gateway, string json, CancellationToken cancellationToken)
     {
         using var http = new HttpClient { Timeout = TimeSpan.FromMinutes(15) };
         using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(gateway + "/images/generations"))

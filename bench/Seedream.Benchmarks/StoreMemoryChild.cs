@@ -78,7 +78,7 @@ internal static class StoreMemoryChild
     /// The OpenAI .NET SDK: its typed options cannot express Seedream's size keywords or sequential generation, so the
     /// protocol method sends the same body; the typed result then gives each image's decoded <c>ImageBytes</c>.
     /// </summary>
-    private static Func<string, ImageSink, CancellationToken, Task<StoreOutcome>> CreateSdkPath(Uri gateway, string model)
+    internal static Func<string, ImageSink, CancellationToken, Task<StoreOutcome>> CreateSdkPath(Uri gateway, string model)
     {
         var client = new ImageClient(model, new ApiKeyCredential(EmulatorProcess.ApiKey), new OpenAIClientOptions
         {
@@ -102,7 +102,7 @@ internal static class StoreMemoryChild
         };
     }
 
-    private sealed record StoreOutcome(int Images, long Bytes);
+    internal sealed record StoreOutcome(int Images, long Bytes);
 }
 
 /// <summary>What one child reports: peak is VmHWM after the call minus the resident size just before it.</summary>

@@ -78,6 +78,7 @@ public static class PipelineServiceCollectionExtensions
         services.TryAddSingleton<JobLookup>();
         services.TryAddSingleton<ThumbnailStore>();
         services.TryAddSingleton<RequestBodyReader>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<Microsoft.Extensions.Hosting.IHostedService, IdleMemoryRelease>());
         services.TryAddSingleton<JobRecheck>();
         services.TryAddSingleton<ImageIngest>();
         services.TryAddSingleton<TerminalEventOutbox>();

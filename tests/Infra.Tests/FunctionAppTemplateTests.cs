@@ -59,7 +59,7 @@ public sealed class FunctionAppTemplateTests(CompiledInfrastructure infrastructu
         Assert.Equal("[parameters('instanceMemoryMB')]", scale["instanceMemoryMB"]!.GetValue<string>());
         Assert.Equal("[parameters('maximumInstanceCount')]", scale["maximumInstanceCount"]!.GetValue<string>());
         Assert.Equal(2048, evaluated["instanceMemoryMB"]!.GetValue<int>());
-        Assert.Equal(40, evaluated["maximumInstanceCount"]!.GetValue<int>());
+        Assert.Equal(20, evaluated["maximumInstanceCount"]!.GetValue<int>());
     }
 
     [Fact]

@@ -85,7 +85,13 @@ public sealed class AzuriteInstance : IAsyncDisposable
 
     public static string ExecutablePath => Path.Combine(RepositoryPaths.Root, "node_modules", ".bin", "azurite");
 
-    public static async Task<AzuriteInstance> StartAsync(CancellationToken cancellationToken = default)
+    public static Task<AzuriteInstance> StartAsync(CancellationToken cancellationToken = default) => StartAsync(location: null, cancellationToken);
+
+    /// <summary>
+    /// Starts Azurite persisting to <paramref name="location"/> (a directory) instead of memory, for runs that store more
+    /// than memory should hold (the capacity benchmark stores gigabytes per cell); null keeps it in memory.
+    /// </summary>
+    public static async Task<AzuriteInstance> StartAsync(string? location, CancellationToken cancellationToken = default)
     {
         if (!File.Exists(ExecutablePath))
         {
@@ -96,7 +102,7 @@ public sealed class AzuriteInstance : IAsyncDisposable
         for (var attempt = 1; ; attempt++)
         {
             var ports = FreePorts.Take(3);
-            var instance = Launch(ports[0], ports[1], ports[2]);
+            var instance = Launch(ports[0], ports[1], ports[2], location);
             try
             {
                 if (await instance.WaitUntilListeningAsync(cancellationToken).ConfigureAwait(false))
@@ -146,7 +152,7 @@ public sealed class AzuriteInstance : IAsyncDisposable
         _process.Dispose();
     }
 
-    private static AzuriteInstance Launch(int blobPort, int queuePort, int tablePort)
+    private static AzuriteInstance Launch(int blobPort, int queuePort, int tablePort, string? location)
     {
         var startInfo = new ProcessStartInfo("/bin/sh")
         {
@@ -159,13 +165,23 @@ public sealed class AzuriteInstance : IAsyncDisposable
         foreach (var argument in new[]
         {
             "-c", WatchdogScript, "azurite-watchdog", ExecutablePath,
-            "--silent", "--skipApiVersionCheck", "--inMemoryPersistence", "--disableTelemetry",
+            "--silent", "--skipApiVersionCheck", "--disableTelemetry",
             "--blobHost", "127.0.0.1", "--blobPort", blobPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             "--queueHost", "127.0.0.1", "--queuePort", queuePort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             "--tableHost", "127.0.0.1", "--tablePort", tablePort.ToString(System.Globalization.CultureInfo.InvariantCulture),
         })
         {
             startInfo.ArgumentList.Add(argument);
+        }
+
+        if (location is null)
+        {
+            startInfo.ArgumentList.Add("--inMemoryPersistence");
+        }
+        else
+        {
+            startInfo.ArgumentList.Add("--location");
+            startInfo.ArgumentList.Add(location);
         }
 
         var output = new StringBuilder();

@@ -44,6 +44,7 @@ public static class FunctionsDevHost
 
         var app = builder.Build();
         app.MapHttpFunctions(functions.OfType<HttpFunctionDefinition>(), host.RoutePrefix);
+        app.MapDiagnostics();
         return app;
     }
 

@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Globalization;
-using System.Numerics;
 using System.Security.Cryptography;
 using System.Text;
 using Azure.Storage;
@@ -115,9 +114,8 @@ internal static class StreamingBlobUploader
         }
     }
 
-    /// <summary>A pool for blocks of <paramref name="blockBytes"/> that keeps at most <paramref name="retainedBlocks"/> of them.</summary>
-    public static ArrayPool<byte> CreateBufferPool(int blockBytes, int retainedBlocks) =>
-        ArrayPool<byte>.Create(maxArrayLength: (int)Math.Min(Array.MaxLength, BitOperations.RoundUpToPowerOf2((uint)blockBytes)), maxArraysPerBucket: retainedBlocks);
+    /// <summary>A pool for blocks of <paramref name="blockBytes"/> that keeps at most <paramref name="retainedBlocks"/> of them, and none once the app is idle.</summary>
+    public static ArrayPool<byte> CreateBufferPool(int blockBytes, int retainedBlocks) => new ReleasableBufferPool(blockBytes, retainedBlocks);
 
     private static async Task CompleteOldestAsync(Queue<(Task Upload, byte[] Buffer)> inFlight, ArrayPool<byte> pool)
     {
