@@ -4,7 +4,7 @@ using Microsoft.Net.Http.Headers;
 namespace Seedream.Functions;
 
 /// <summary>What the landing page shows, also its JSON form: absolute links to the API's documents and the recent jobs.</summary>
-public sealed record LandingIndex(string Title, string OpenApi, string Models, string Generations, IReadOnlyList<JobListItem> RecentJobs)
+public sealed record LandingIndex(string Title, string OpenApi, string Models, string Generations, string RecentJobsPage, IReadOnlyList<JobListItem> RecentJobs)
 {
     public static LandingIndex Create(HttpRequest request, IReadOnlyList<JobSummary> recent)
     {
@@ -26,6 +26,7 @@ public sealed record LandingIndex(string Title, string OpenApi, string Models, s
             $"{baseUrl}/openapi.json",
             $"{baseUrl}/models{keyQuery}",
             $"{baseUrl}/generations{keyQuery}",
+            $"{baseUrl}/generations/view{keyQuery}",
             [.. recent.Select(links.Item)]);
     }
 

@@ -34,6 +34,7 @@ internal static class LandingPageRenderer
         Link(html, index.OpenApi, "OpenAPI document", "openapi.json");
         Link(html, index.Models, "Models", "the Seedream models this app can call");
         Link(html, index.Generations, "Generations", "all jobs, newest first, paged (JSON)");
+        Link(html, index.RecentJobsPage, "Recent jobs", "the same list as a page, with thumbnails");
         html.Append("</ul>\n<h2>Recent jobs</h2>\n");
         if (index.RecentJobs.Count == 0)
         {

@@ -53,7 +53,8 @@ internal static class JobViewPage
         .status-running { background: #0969da; }
         .status-succeeded { background: #1a7f37; }
         .status-partially_succeeded { background: #9a6700; }
-        .status-failed { background: #cf222e; }
+        .status-failed, .status-expired { background: #cf222e; }
+        .status-cancelled { background: #57606a; }
         .note { color: var(--muted); margin: 4px 0 0; font-size: 14px; }
         dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: 6px 20px; margin: 20px 0 0; padding: 16px 20px; background: var(--panel); border: 1px solid var(--line); border-radius: 8px; }
         dl.facts dt { color: var(--muted); }
