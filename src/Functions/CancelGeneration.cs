@@ -35,11 +35,11 @@ public sealed class CancelGeneration
         var result = await _runner.CancelAsync(stored, cancellationToken).ConfigureAwait(false);
         if (result.Outcome == CancelOutcome.AlreadyEnded)
         {
-            return JsonResponseResult.Problem(StatusCodes.Status409Conflict, "Generation already ended",
+            return HttpResults.Problem(StatusCodes.Status409Conflict, "Generation already ended",
                 $"Generation '{id}' ended {JobStatusNames.NameOf(result.Job.Status)} before the cancel; nothing was changed.");
         }
 
         var view = await _views.CreateAsync(result.Job, cancellationToken).ConfigureAwait(false);
-        return new JsonResponseResult(result.Outcome == CancelOutcome.Cancelled ? StatusCodes.Status200OK : StatusCodes.Status202Accepted, view);
+        return HttpResults.Json(result.Outcome == CancelOutcome.Cancelled ? StatusCodes.Status200OK : StatusCodes.Status202Accepted, view);
     }
 }

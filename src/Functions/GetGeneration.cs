@@ -27,12 +27,12 @@ public sealed class GetGeneration
             return GenerationProblems.JobNotFound(id);
         }
 
-        return new JsonResponseResult(StatusCodes.Status200OK, await _views.CreateAsync(stored.Job, cancellationToken).ConfigureAwait(false));
+        return HttpResults.Json(StatusCodes.Status200OK, await _views.CreateAsync(stored.Job, cancellationToken).ConfigureAwait(false));
     }
 }
 
 internal static class GenerationProblems
 {
-    public static JsonResponseResult JobNotFound(string id) =>
-        JsonResponseResult.Problem(StatusCodes.Status404NotFound, "Generation not found", $"There is no generation job '{id}'.");
+    public static IActionResult JobNotFound(string id) =>
+        HttpResults.Problem(StatusCodes.Status404NotFound, "Generation not found", $"There is no generation job '{id}'.");
 }

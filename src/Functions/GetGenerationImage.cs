@@ -31,7 +31,7 @@ public sealed class GetGenerationImage
         var image = stored.Job.Images.Find(i => i.Index == index);
         if (image is null || await _images.OpenReadAsync(image.BlobName, cancellationToken).ConfigureAwait(false) is not { } download)
         {
-            return JsonResponseResult.Problem(StatusCodes.Status404NotFound, "Image not found", $"Generation '{id}' has no stored image {index}.");
+            return HttpResults.Problem(StatusCodes.Status404NotFound, "Image not found", $"Generation '{id}' has no stored image {index}.");
         }
 
         return new ImageContentResult(download.Content, download.Details.ContentType, download.Details.ContentLength);

@@ -35,7 +35,7 @@ public sealed class GetGenerationReferenceThumbnail
         var references = InlineReference.All(stored.Job.Request);
         if (index < 0 || index >= references.Count || InlineReference.Decode(references[index]) is not { } image)
         {
-            return JsonResponseResult.Problem(StatusCodes.Status404NotFound, "Reference thumbnail not found",
+            return HttpResults.Problem(StatusCodes.Status404NotFound, "Reference thumbnail not found",
                 $"Generation '{id}' has no inline (data: URI) reference image {index}.");
         }
 
@@ -43,11 +43,11 @@ public sealed class GetGenerationReferenceThumbnail
         {
             return await _thumbnails.GetForReferenceAsync(id, index, image, cancellationToken).ConfigureAwait(false) is { } thumbnail
                 ? new ImageContentResult(thumbnail.Content, ThumbnailMaker.ContentType, thumbnail.Length)
-                : JsonResponseResult.Problem(StatusCodes.Status404NotFound, "Reference thumbnail not found", $"Generation '{id}' has no reference image {index}.");
+                : HttpResults.Problem(StatusCodes.Status404NotFound, "Reference thumbnail not found", $"Generation '{id}' has no reference image {index}.");
         }
         catch (ThumbnailException e)
         {
-            return JsonResponseResult.Problem(StatusCodes.Status422UnprocessableEntity, "No thumbnail", $"Reference image {index} of generation '{id}': {e.Message}");
+            return HttpResults.Problem(StatusCodes.Status422UnprocessableEntity, "No thumbnail", $"Reference image {index} of generation '{id}': {e.Message}");
         }
     }
 }

@@ -36,14 +36,14 @@ public sealed class GetGenerationThumbnail
         {
             if (image is null || await _thumbnails.GetForImageAsync(image.BlobName, cancellationToken).ConfigureAwait(false) is not { } thumbnail)
             {
-                return JsonResponseResult.Problem(StatusCodes.Status404NotFound, "Image not found", $"Generation '{id}' has no stored image {index}.");
+                return HttpResults.Problem(StatusCodes.Status404NotFound, "Image not found", $"Generation '{id}' has no stored image {index}.");
             }
 
             return new ImageContentResult(thumbnail.Content, ThumbnailMaker.ContentType, thumbnail.Length);
         }
         catch (ThumbnailException e)
         {
-            return JsonResponseResult.Problem(StatusCodes.Status422UnprocessableEntity, "No thumbnail", $"Image {index} of generation '{id}': {e.Message}");
+            return HttpResults.Problem(StatusCodes.Status422UnprocessableEntity, "No thumbnail", $"Image {index} of generation '{id}': {e.Message}");
         }
     }
 }

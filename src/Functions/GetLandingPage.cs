@@ -31,7 +31,7 @@ public sealed class GetLandingPage
         var recent = await _lister.ListAsync(new JobListQuery([], null, RecentJobs, null), cancellationToken).ConfigureAwait(false);
         var index = LandingIndex.Create(request, recent.Items);
         return LandingIndex.WantsJson(request)
-            ? new JsonResponseResult(StatusCodes.Status200OK, index)
+            ? HttpResults.Json(StatusCodes.Status200OK, index)
             : new HtmlPageResult(LandingPageRenderer.Render(index));
     }
 }

@@ -17,8 +17,7 @@ public sealed class GetOpenApiDocument
         ArgumentNullException.ThrowIfNull(request);
         var path = (request.PathBase + request.Path).ToUriComponent();
         var apiPath = path[..Math.Max(path.LastIndexOf('/'), 0)];
-        var result = new JsonResponseResult(StatusCodes.Status200OK, OpenApiDocument.ForServer($"{request.Scheme}://{request.Host.ToUriComponent()}{apiPath}"));
-        result.Headers["Cache-Control"] = "public, max-age=300";
-        return result;
+        request.HttpContext.Response.Headers.CacheControl = "public, max-age=300";
+        return HttpResults.Json(StatusCodes.Status200OK, OpenApiDocument.ForServer($"{request.Scheme}://{request.Host.ToUriComponent()}{apiPath}"));
     }
 }

@@ -27,13 +27,12 @@ public sealed class ListGenerations
         var parsed = _parser.Parse(request.Query);
         if (parsed.Query is not { } query)
         {
-            return JsonResponseResult.Problem(StatusCodes.Status400BadRequest, "Invalid listing query",
-                "See errors for each query parameter at fault.", parsed.Errors);
+            return HttpResults.ValidationProblem(parsed.Errors ?? new Dictionary<string, string[]>(), "Invalid listing query", "See errors for each query parameter at fault.");
         }
 
         var page = await _lister.ListAsync(query, cancellationToken).ConfigureAwait(false);
         var links = ListingLinks.For(request);
-        return new JsonResponseResult(StatusCodes.Status200OK, new JobListView(
+        return HttpResults.Json(StatusCodes.Status200OK, new JobListView(
             [.. page.Items.Select(links.Item)],
             page.ContinuationToken,
             page.ContinuationToken is { } token ? links.NextPage(token) : null));

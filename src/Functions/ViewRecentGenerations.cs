@@ -27,8 +27,7 @@ public sealed class ViewRecentGenerations
         var parsed = _parser.Parse(request.Query);
         if (parsed.Query is not { } query)
         {
-            return JsonResponseResult.Problem(StatusCodes.Status400BadRequest, "Invalid listing query",
-                "See errors for each query parameter at fault.", parsed.Errors);
+            return HttpResults.ValidationProblem(parsed.Errors ?? new Dictionary<string, string[]>(), "Invalid listing query", "See errors for each query parameter at fault.");
         }
 
         var page = await _lister.ListAsync(query, cancellationToken).ConfigureAwait(false);

@@ -41,7 +41,7 @@ public sealed partial class LandingPageTests(PipelineFixture fixture)
             new Dictionary<string, string> { ["Accept"] = "application/json" });
 
         Assert.Equal(200, index.Status);
-        Assert.Equal("application/json", index.ContentType);
+        Assert.Equal("application/json; charset=utf-8", index.ContentType);
         var json = index.Json;
         Assert.Equal("https://pipeline.example/api/openapi.json", json.GetProperty("openApi").GetString());
         Assert.Equal("https://pipeline.example/api/models?code=k%2By", json.GetProperty("models").GetString());

@@ -22,7 +22,7 @@ public sealed class ListingTests(PipelineFixture fixture)
         {
             var response = await harness.ListAsync(query);
             Assert.Equal(200, response.Status);
-            Assert.Equal("application/json", response.ContentType);
+            Assert.Equal("application/json; charset=utf-8", response.ContentType);
             var body = response.Json;
             var items = body.GetProperty("items");
             pages.Add(items.GetArrayLength());

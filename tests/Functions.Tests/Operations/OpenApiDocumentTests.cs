@@ -84,7 +84,7 @@ public sealed partial class OpenApiDocumentTests(PipelineFixture fixture)
         contract.AssertValid("/generations", "get", await harness.ListAsync("?pageSize=0&status=x"));
 
         var landing = await harness.LandingAsync("application/json");
-        Assert.Equal("application/json", landing.ContentType);
+        Assert.Equal("application/json; charset=utf-8", landing.ContentType);
         contract.AssertValid("/", "get", landing);
         contract.AssertValid("/", "get", await harness.LandingAsync("text/html,application/xhtml+xml,*/*;q=0.8"));
     }
