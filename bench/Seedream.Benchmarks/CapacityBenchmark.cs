@@ -183,21 +183,7 @@ internal static class CapacityBenchmark
     private static Task<CapacityHostProcess> StartHostAsync(
         CapacityOptions options, AzuriteInstance azurite, EmulatorProcess emulator, EventGridReceiverServer eventGrid, IReadOnlyDictionary<string, string> queueSettings, CancellationToken cancellationToken)
     {
-        var settings = new Dictionary<string, string>
-        {
-            ["AzureWebJobsStorage"] = azurite.ConnectionString,
-            ["GenerationRequestsQueue"] = "generation-requests",
-            ["InboxEventsQueue"] = "inbox-events",
-            ["ImagesContainer"] = "images",
-            ["JobsContainer"] = "jobs",
-            ["InboxContainer"] = "inbox",
-            ["Seedream:BaseUrls:0"] = emulator.GatewayBaseUrl.ToString(),
-            ["Seedream:ApiKey"] = EmulatorProcess.ApiKey,
-            ["Seedream:Downloads:AllowPrivateNetworks"] = "true",
-            ["Seedream:Downloads:AllowHttp"] = "true",
-            ["EventGrid:TopicEndpoint"] = eventGrid.TopicEndpoint.ToString(),
-            ["EventGrid:TopicKey"] = eventGrid.Key,
-        };
+        var settings = LocalStack.PipelineSettings(azurite, emulator, eventGrid);
         foreach (var (name, value) in options.HostSettings ?? new Dictionary<string, string>())
         {
             settings[name] = value;

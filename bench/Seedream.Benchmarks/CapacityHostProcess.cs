@@ -1,9 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Json;
-using System.Text;
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using Seedream.Testing;
 
 namespace Seedream.Benchmarks;
@@ -20,14 +18,13 @@ internal sealed class CapacityHostProcess : IAsyncDisposable
 {
     private static readonly TimeSpan s_startTimeout = TimeSpan.FromSeconds(90);
 
-    private readonly Process _process;
+    private readonly ServerProcess _server;
     private readonly string _scriptRoot;
-    private readonly StringBuilder _output = new();
     private readonly HttpClient _http;
 
-    private CapacityHostProcess(Process process, string scriptRoot, Uri baseAddress)
+    private CapacityHostProcess(ServerProcess server, string scriptRoot, Uri baseAddress)
     {
-        _process = process;
+        _server = server;
         _scriptRoot = scriptRoot;
         BaseAddress = baseAddress;
         _http = new HttpClient { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(30) };
@@ -35,7 +32,7 @@ internal sealed class CapacityHostProcess : IAsyncDisposable
 
     public Uri BaseAddress { get; }
 
-    public int ProcessId => _process.Id;
+    public int ProcessId => _server.Process.Id;
 
     public HttpClient Http => _http;
 
@@ -44,14 +41,7 @@ internal sealed class CapacityHostProcess : IAsyncDisposable
         IReadOnlyDictionary<string, string>? environment = null)
     {
         var scriptRoot = Directory.CreateTempSubdirectory("seedream-capacity-host-").FullName;
-        var hostJson = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(RepositoryPaths.Root, "host.json"), cancellationToken).ConfigureAwait(false))!;
-        hostJson["logging"]!["logLevel"] = new JsonObject { ["default"] = "Warning" };
-        foreach (var (name, value) in queueSettings)
-        {
-            hostJson["extensions"]!["queues"]![name] = JsonValue.Create(value);
-        }
-
-        await File.WriteAllTextAsync(Path.Combine(scriptRoot, "host.json"), hostJson.ToJsonString(), cancellationToken).ConfigureAwait(false);
+        await LocalStack.WriteHostJsonAsync(scriptRoot, queueSettings, cancellationToken).ConfigureAwait(false);
 
         var port = FreePorts.Take(1)[0];
         var baseAddress = new Uri($"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}/");
@@ -67,44 +57,29 @@ internal sealed class CapacityHostProcess : IAsyncDisposable
 
         var startInfo = ChildProcess.Create("Seedream.DevHost.dll", ["--urls", baseAddress.GetLeftPart(UriPartial.Authority)], variables);
         startInfo.WorkingDirectory = scriptRoot; // host.json is read from the current directory, as under ./run.sh.
-        var process = Process.Start(startInfo) ?? throw new InvalidOperationException("The development host did not start.");
-        var host = new CapacityHostProcess(process, scriptRoot, baseAddress);
-        process.OutputDataReceived += host.Capture;
-        process.ErrorDataReceived += host.Capture;
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
         try
         {
-            await host.WaitUntilListeningAsync(port, cancellationToken).ConfigureAwait(false);
-            return host;
+            var server = await ServerProcess.StartAsync(startInfo, port, "development host", s_startTimeout, cancellationToken).ConfigureAwait(false);
+            return new CapacityHostProcess(server, scriptRoot, baseAddress);
         }
         catch
         {
-            await host.DisposeAsync().ConfigureAwait(false);
+            Directory.Delete(scriptRoot, recursive: true);
             throw;
         }
     }
 
-    public long WorkingSet => ProcessMemory.WorkingSetOf(_process.Id);
+    public long WorkingSet => ProcessMemory.WorkingSetOf(_server.Process.Id);
 
-    public long PeakWorkingSet => ProcessMemory.PeakWorkingSetOf(_process.Id);
+    public long PeakWorkingSet => ProcessMemory.PeakWorkingSetOf(_server.Process.Id);
 
-    public bool ResetPeak() => ProcessMemory.ResetPeakOf(_process.Id);
+    public bool ResetPeak() => ProcessMemory.ResetPeakOf(_server.Process.Id);
 
-    public double CpuSeconds => ProcessCpu.TreeSeconds(_process.Id);
+    public double CpuSeconds => ProcessCpu.TreeSeconds(_server.Process.Id);
 
-    public bool HasExited => _process.HasExited;
+    public bool HasExited => _server.Process.HasExited;
 
-    public string Output
-    {
-        get
-        {
-            lock (_output)
-            {
-                return _output.ToString();
-            }
-        }
-    }
+    public string Output => _server.Output;
 
     public async Task<HostHeap> GetHeapAsync(CancellationToken cancellationToken)
     {
@@ -116,47 +91,7 @@ internal sealed class CapacityHostProcess : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         _http.Dispose();
-        if (!_process.HasExited)
-        {
-            _process.Kill(entireProcessTree: true);
-        }
-
-        try
-        {
-            await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false);
-        }
-        catch (TimeoutException)
-        {
-            // Signalled; a slow reap must not fail the run.
-        }
-
-        _process.Dispose();
+        await _server.DisposeAsync().ConfigureAwait(false);
         Directory.Delete(_scriptRoot, recursive: true);
-    }
-
-    private void Capture(object sender, DataReceivedEventArgs e)
-    {
-        if (e.Data is not null)
-        {
-            lock (_output)
-            {
-                _output.AppendLine(e.Data);
-            }
-        }
-    }
-
-    private async Task WaitUntilListeningAsync(int port, CancellationToken cancellationToken)
-    {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(s_startTimeout);
-        while (!await FreePorts.IsAnsweringAsync(port, timeout.Token).ConfigureAwait(false))
-        {
-            if (_process.HasExited)
-            {
-                throw new InvalidOperationException($"The development host exited with {_process.ExitCode} before listening: {Output}");
-            }
-
-            await Task.Delay(50, timeout.Token).ConfigureAwait(false);
-        }
     }
 }

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Text;
 using Seedream.Testing;
 
 namespace Seedream.Benchmarks;
@@ -15,12 +14,11 @@ internal sealed class EmulatorProcess : IAsyncDisposable
 
     private static readonly TimeSpan s_startTimeout = TimeSpan.FromSeconds(60);
 
-    private readonly Process _process;
-    private readonly StringBuilder _output = new();
+    private readonly ServerProcess _server;
 
-    private EmulatorProcess(Process process, Uri baseAddress)
+    private EmulatorProcess(ServerProcess server, Uri baseAddress)
     {
-        _process = process;
+        _server = server;
         BaseAddress = baseAddress;
     }
 
@@ -29,7 +27,7 @@ internal sealed class EmulatorProcess : IAsyncDisposable
 
     public Uri GatewayBaseUrl => new(BaseAddress, "v1");
 
-    public int ProcessId => _process.Id;
+    public int ProcessId => _server.Process.Id;
 
     /// <summary>Starts an emulator with noise content (realistic sizes) unless <paramref name="settings"/> (<c>Emulator__*</c> names without the prefix) say otherwise.</summary>
     public static async Task<EmulatorProcess> StartAsync(IReadOnlyDictionary<string, string>? settings, CancellationToken cancellationToken)
@@ -49,61 +47,9 @@ internal sealed class EmulatorProcess : IAsyncDisposable
         }
 
         var startInfo = ChildProcess.Create("SeedreamEmulator.dll", ["--urls", baseAddress.GetLeftPart(UriPartial.Authority)], environment);
-        var process = Process.Start(startInfo) ?? throw new InvalidOperationException("The emulator did not start.");
-        var emulator = new EmulatorProcess(process, baseAddress);
-        process.OutputDataReceived += emulator.Capture;
-        process.ErrorDataReceived += emulator.Capture;
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        try
-        {
-            await emulator.WaitUntilListeningAsync(port, cancellationToken).ConfigureAwait(false);
-            return emulator;
-        }
-        catch
-        {
-            await emulator.DisposeAsync().ConfigureAwait(false);
-            throw;
-        }
+        var server = await ServerProcess.StartAsync(startInfo, port, "emulator", s_startTimeout, cancellationToken).ConfigureAwait(false);
+        return new EmulatorProcess(server, baseAddress);
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        if (!_process.HasExited)
-        {
-            _process.Kill(entireProcessTree: true);
-        }
-
-        await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false);
-        _process.Dispose();
-    }
-
-    private void Capture(object sender, DataReceivedEventArgs e)
-    {
-        if (e.Data is not null)
-        {
-            lock (_output)
-            {
-                _output.AppendLine(e.Data);
-            }
-        }
-    }
-
-    private async Task WaitUntilListeningAsync(int port, CancellationToken cancellationToken)
-    {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(s_startTimeout);
-        while (!await FreePorts.IsAnsweringAsync(port, timeout.Token).ConfigureAwait(false))
-        {
-            if (_process.HasExited)
-            {
-                lock (_output)
-                {
-                    throw new InvalidOperationException($"The emulator exited with {_process.ExitCode} before listening: {_output}");
-                }
-            }
-
-            await Task.Delay(50, timeout.Token).ConfigureAwait(false);
-        }
-    }
+    public ValueTask DisposeAsync() => _server.DisposeAsync();
 }

@@ -46,14 +46,7 @@ internal sealed class LocalStack : IAsyncDisposable
         IReadOnlyDictionary<string, string>? appSettings = null)
     {
         var scriptRoot = Directory.CreateTempSubdirectory("seedream-bench-host-").FullName;
-        var hostJson = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(RepositoryPaths.Root, "host.json"), cancellationToken).ConfigureAwait(false))!;
-        hostJson["logging"]!["logLevel"] = new JsonObject { ["default"] = "Warning" };
-        foreach (var (name, value) in queueSettings)
-        {
-            hostJson["extensions"]!["queues"]![name] = value;
-        }
-
-        await File.WriteAllTextAsync(Path.Combine(scriptRoot, "host.json"), hostJson.ToJsonString(), cancellationToken).ConfigureAwait(false);
+        await WriteHostJsonAsync(scriptRoot, queueSettings, cancellationToken).ConfigureAwait(false);
 
         var azurite = await AzuriteInstance.StartAsync(cancellationToken).ConfigureAwait(false);
         var emulator = await EmulatorProcess.StartAsync(emulatorSettings, cancellationToken).ConfigureAwait(false);
@@ -68,23 +61,8 @@ internal sealed class LocalStack : IAsyncDisposable
                 services.AddSeedreamPipeline(configuration);
                 services.RemoveAll<ILoggerProvider>();
             },
-            Settings =
-            {
-                ["AzureWebJobsStorage"] = azurite.ConnectionString,
-                ["GenerationRequestsQueue"] = "generation-requests",
-                ["InboxEventsQueue"] = "inbox-events",
-                ["ImagesContainer"] = "images",
-                ["JobsContainer"] = "jobs",
-                ["InboxContainer"] = "inbox",
-                ["Seedream:BaseUrls:0"] = emulator.GatewayBaseUrl.ToString(),
-                ["Seedream:ApiKey"] = EmulatorProcess.ApiKey,
-                ["Seedream:Downloads:AllowPrivateNetworks"] = "true",
-                ["Seedream:Downloads:AllowHttp"] = "true",
-                ["EventGrid:TopicEndpoint"] = eventGrid.TopicEndpoint.ToString(),
-                ["EventGrid:TopicKey"] = eventGrid.Key,
-            },
         };
-        foreach (var (name, value) in appSettings ?? new Dictionary<string, string>())
+        foreach (var (name, value) in PipelineSettings(azurite, emulator, eventGrid).Concat(appSettings ?? new Dictionary<string, string>()))
         {
             options.Settings[name] = value;
         }
@@ -93,6 +71,36 @@ internal sealed class LocalStack : IAsyncDisposable
         var app = FunctionsDevHost.Build(["--urls", baseAddress.GetLeftPart(UriPartial.Authority)], options);
         await app.StartAsync(cancellationToken).ConfigureAwait(false);
         return new LocalStack(scriptRoot, azurite, emulator, eventGrid, app, baseAddress);
+    }
+
+    /// <summary>The app settings that point the pipeline at this machine's Azurite, emulator and Event Grid receiver.</summary>
+    public static Dictionary<string, string> PipelineSettings(AzuriteInstance azurite, EmulatorProcess emulator, EventGridReceiverServer eventGrid) => new()
+    {
+        ["AzureWebJobsStorage"] = azurite.ConnectionString,
+        ["GenerationRequestsQueue"] = "generation-requests",
+        ["InboxEventsQueue"] = "inbox-events",
+        ["ImagesContainer"] = "images",
+        ["JobsContainer"] = "jobs",
+        ["InboxContainer"] = "inbox",
+        ["Seedream:BaseUrls:0"] = emulator.GatewayBaseUrl.ToString(),
+        ["Seedream:ApiKey"] = EmulatorProcess.ApiKey,
+        ["Seedream:Downloads:AllowPrivateNetworks"] = "true",
+        ["Seedream:Downloads:AllowHttp"] = "true",
+        ["EventGrid:TopicEndpoint"] = eventGrid.TopicEndpoint.ToString(),
+        ["EventGrid:TopicKey"] = eventGrid.Key,
+    };
+
+    /// <summary>The repository's host.json with logging at Warning (console output would dominate the figures) and <paramref name="queueSettings"/> over <c>extensions.queues</c>.</summary>
+    public static async Task WriteHostJsonAsync(string scriptRoot, IReadOnlyDictionary<string, string> queueSettings, CancellationToken cancellationToken)
+    {
+        var hostJson = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(RepositoryPaths.Root, "host.json"), cancellationToken).ConfigureAwait(false))!;
+        hostJson["logging"]!["logLevel"] = new JsonObject { ["default"] = "Warning" };
+        foreach (var (name, value) in queueSettings)
+        {
+            hostJson["extensions"]!["queues"]![name] = value;
+        }
+
+        await File.WriteAllTextAsync(Path.Combine(scriptRoot, "host.json"), hostJson.ToJsonString(), cancellationToken).ConfigureAwait(false);
     }
 
     public async ValueTask DisposeAsync()
