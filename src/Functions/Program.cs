@@ -5,6 +5,9 @@ using Seedream.Functions;
 
 var builder = FunctionsApplication.CreateBuilder(args);
 builder.ConfigureFunctionsWebApplication();
+// Our log lines reach the Functions host only with this scope (workaround for
+// https://github.com/Azure/azure-functions-dotnet-worker/issues/3489 and …/issues/3487; see the class).
+builder.UseMiddleware<InvocationLogScopeMiddleware>();
 builder.Services.AddPipelineOpenTelemetry(builder.Configuration).UseFunctionsWorkerDefaults();
 builder.Services.AddSeedreamPipeline(builder.Configuration);
 builder.Build().Run();
