@@ -74,14 +74,6 @@ internal static class HttpFunctionEndpoints
         }
 
         await result.ExecuteResultAsync(new ActionContext(context, context.GetRouteData(), new ActionDescriptor()));
-        // A created resource's address (an accepted job's status URL) makes the line say which job it was.
-        if (context.Response.Headers.Location is { Count: > 0 } location)
-        {
-            logger.LogInformation("Executed 'Functions.{Function}' (Succeeded, {Method} {Path} -> {Status} {Location}, Duration={Duration} ms)",
-                function.Name, context.Request.Method, context.Request.Path, context.Response.StatusCode, location.ToString(), stopwatch.ElapsedMilliseconds);
-            return;
-        }
-
         logger.LogInformation("Executed 'Functions.{Function}' (Succeeded, {Method} {Path} -> {Status}, Duration={Duration} ms)",
             function.Name, context.Request.Method, context.Request.Path, context.Response.StatusCode, stopwatch.ElapsedMilliseconds);
     }
