@@ -120,7 +120,7 @@ public sealed class RealHostTests(RealHostFixture host)
 
         Assert.Contains(deadLetters, name => name.StartsWith("generation-requests-poison/", StringComparison.Ordinal));
         Assert.Contains(deadLetters, name => name.StartsWith("inbox-events/", StringComparison.Ordinal));
-        Assert.Contains(host.HostLog(), "New queue message detected on 'generation-requests'", StringComparison.Ordinal);
+        Assert.Contains("New queue message detected on 'generation-requests'", host.HostLog(), StringComparison.Ordinal);
     }
 
     private static int Occurrences(string text, string value)
