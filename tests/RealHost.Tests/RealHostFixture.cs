@@ -46,6 +46,36 @@ public sealed class RealHostFixture : IAsyncLifetime
         return new Uri(withKey ? url + (url.Contains('?', StringComparison.Ordinal) ? "&" : "?") + "code=" + Key : url);
     }
 
+    /// <summary>The app's build output, which the runner hands to the host.</summary>
+    public static string AppDirectory => Path.Combine(RepositoryPaths.Root, "src", "Functions", "bin",
+        typeof(RealHostFixture).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Release", "net10.0");
+
+    /// <summary>The .NET worker the host started for this app (its working directory is the app's folder).</summary>
+    public static Process? Worker()
+    {
+        foreach (var process in Process.GetProcesses())
+        {
+            try
+            {
+                var commandLine = File.ReadAllText($"/proc/{process.Id}/cmdline").Replace('\0', ' ');
+                var directory = new DirectoryInfo($"/proc/{process.Id}/cwd").LinkTarget;
+                if (commandLine.Contains("--workerId", StringComparison.Ordinal) && commandLine.Contains("Seedream.Functions.dll", StringComparison.Ordinal)
+                    && string.Equals(directory?.TrimEnd('/'), AppDirectory.TrimEnd('/'), StringComparison.Ordinal))
+                {
+                    return process;
+                }
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // gone, or not ours
+            }
+
+            process.Dispose();
+        }
+
+        return null;
+    }
+
     public string HostLog()
     {
         using var stream = new FileStream(HostLogPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
@@ -59,10 +89,13 @@ public sealed class RealHostFixture : IAsyncLifetime
             return;
         }
 
-        Emulator = await SeedreamEmulatorServer.StartAsync(options => options.ExternalReferences = ExternalReferenceMode.Substitute);
+        Emulator = await SeedreamEmulatorServer.StartAsync(options =>
+        {
+            options.ExternalReferences = ExternalReferenceMode.Substitute;
+            options.ImageDelay = TimeSpan.FromSeconds(3); // a series takes seconds, so a worker can be killed mid-job
+        });
         Events = await EventGridReceiverServer.StartAsync(eventLog: TextWriter.Null);
-        var configuration = typeof(RealHostFixture).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Release";
-        var app = Path.Combine(RepositoryPaths.Root, "src", "Functions", "bin", configuration, "net10.0");
+        var app = AppDirectory;
         var port = FreePorts.Take(1)[0];
         var start = new ProcessStartInfo(runner, [app, port.ToString(System.Globalization.CultureInfo.InvariantCulture)])
         {
