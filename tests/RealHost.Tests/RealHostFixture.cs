@@ -109,6 +109,10 @@ public sealed class RealHostFixture : IAsyncLifetime
         start.Environment["EventGrid__TopicEndpoint"] = Events.TopicEndpoint.AbsoluteUri;
         start.Environment["EventGrid__TopicKey"] = Events.Key;
         start.Environment["Intake__PoisonSweepInterval"] = "00:00:05";
+        // A killed worker's job lease (15 min by default, longer than a Seedream request) is what a redelivery waits for:
+        // short here, so the crash test sees the job resume within a minute.
+        start.Environment["Seedream__RequestTimeout"] = "00:00:30";
+        start.Environment["Pipeline__LeaseDuration"] = "00:00:40";
         _runner = Process.Start(start)!;
         var connection = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
         var baseUrl = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
