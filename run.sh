@@ -352,6 +352,7 @@ Ready. Logs: $LOG_DIR/
   Submit         curl -s -X POST $API_URL/generations -H 'Content-Type: application/json' --data-binary '$(example_body_argument)'
   Status         $API_URL/generations/{id}
   View page      $API_URL/generations/{id}/view
+  Recent jobs    $API_URL/view/generations
   Events         curl -s $EVENTS_URL   (DELETE clears; ?type= filters)
   Seedream       ${SEEDREAM_BASE_URL:-http://127.0.0.1:$SEEDREAM_EMULATOR_PORT/v1 (emulator, key $SEEDREAM_KEY)}
   Requests       requests.http (VS Code REST Client / Rider)

@@ -4,7 +4,7 @@ using Microsoft.Azure.Functions.Worker;
 
 namespace Seedream.Functions;
 
-/// <summary><c>GET /api/generations/{id}/images/{index}</c>: the stored image's bytes, for callers without storage access.</summary>
+/// <summary><c>GET /api/generations/{id}/images/{index:int}</c>: the stored image's bytes, for callers without storage access.</summary>
 public sealed class GetGenerationImage
 {
     private readonly JobLookup _jobs;
@@ -18,7 +18,7 @@ public sealed class GetGenerationImage
 
     [Function(nameof(GetGenerationImage))]
     public async Task<IActionResult> RunAsync(
-        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "generations/{id}/images/{index}")] HttpRequest request,
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "generations/{id}/images/{index:int}")] HttpRequest request,
         string id,
         int index,
         CancellationToken cancellationToken)

@@ -5,7 +5,7 @@ using Microsoft.Azure.Functions.Worker;
 namespace Seedream.Functions;
 
 /// <summary>
-/// <c>GET /api/generations/{id}/references/{index}/thumbnail</c>: a JPEG of at most 480 px of a reference image the
+/// <c>GET /api/generations/{id}/references/{index:int}/thumbnail</c>: a JPEG of at most 480 px of a reference image the
 /// request carried inline (<c>data:</c> URI), so the view page shows it without inlining megabytes of base64.
 /// References given as URLs have none: the page shows them from their URL.
 /// </summary>
@@ -22,7 +22,7 @@ public sealed class GetGenerationReferenceThumbnail
 
     [Function(nameof(GetGenerationReferenceThumbnail))]
     public async Task<IActionResult> RunAsync(
-        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "generations/{id}/references/{index}/thumbnail")] HttpRequest request,
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "generations/{id}/references/{index:int}/thumbnail")] HttpRequest request,
         string id,
         int index,
         CancellationToken cancellationToken)

@@ -5,7 +5,7 @@ using Microsoft.Azure.Functions.Worker;
 namespace Seedream.Functions;
 
 /// <summary>
-/// <c>GET /api/generations/{id}/images/{index}/thumbnail</c>: a JPEG of at most 480 px for the view page, made on the
+/// <c>GET /api/generations/{id}/images/{index:int}/thumbnail</c>: a JPEG of at most 480 px for the view page, made on the
 /// first request and stored beside the image.
 /// </summary>
 public sealed class GetGenerationThumbnail
@@ -21,7 +21,7 @@ public sealed class GetGenerationThumbnail
 
     [Function(nameof(GetGenerationThumbnail))]
     public async Task<IActionResult> RunAsync(
-        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "generations/{id}/images/{index}/thumbnail")] HttpRequest request,
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "generations/{id}/images/{index:int}/thumbnail")] HttpRequest request,
         string id,
         int index,
         CancellationToken cancellationToken)

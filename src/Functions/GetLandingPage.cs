@@ -13,7 +13,8 @@ public sealed class GetLandingPage
     /// <summary>
     /// The Functions host joins the route prefix and the route with a '/', and an empty route means "the function's
     /// name", so the prefix itself is reached with an optional last segment that may only be <c>index.html</c>.
-    /// Literal routes (<c>generations</c>, <c>openapi.json</c>) take precedence over it.
+    /// The constraint keeps it from matching any other segment, so the literal routes beside it (<c>generations</c>,
+    /// <c>openapi.json</c>) are reached under any router, including the real host's first-match one.
     /// </summary>
     public const string Route = "{document:regex(^index\\.html$)?}";
 

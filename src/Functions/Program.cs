@@ -1,10 +1,18 @@
 using Microsoft.Azure.Functions.Worker.Builder;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.Azure.Functions.Worker.OpenTelemetry;
 using Seedream.Functions;
 
 var builder = FunctionsApplication.CreateBuilder(args);
 builder.ConfigureFunctionsWebApplication();
+// Our log lines reach the Functions host only with this scope (workaround for
+// https://github.com/Azure/azure-functions-dotnet-worker/issues/3489 and …/issues/3487; see the class).
+builder.UseMiddleware<InvocationLogScopeMiddleware>();
 builder.Services.AddPipelineOpenTelemetry(builder.Configuration).UseFunctionsWorkerDefaults();
 builder.Services.AddSeedreamPipeline(builder.Configuration);
+// host.json's levels do not reach the worker, and the host files worker lines under "Function.<name>.User", where its
+// own "System.Net.Http.HttpClient"/"Polly" levels no longer match: quiet them here, so the console shows job steps.
+builder.Logging.AddFilter("System.Net.Http.HttpClient", LogLevel.Warning).AddFilter("Polly", LogLevel.Warning)
+    .AddFilter("Azure.Core", LogLevel.Warning).AddFilter("Azure.Storage", LogLevel.Warning);
 builder.Build().Run();

@@ -64,6 +64,8 @@ public sealed class SubmitGeneration
                 return HttpResults.Problem(StatusCodes.Status409Conflict, "Idempotency key reused", "This Idempotency-Key was used with a different request body.");
             default:
                 var job = result.Job!;
+                // The job's first step line, with its id: the Functions host's own "Executed" line does not name the job.
+                _logger.LogInformation("Job {JobId} accepted ({Status}).", job.Id, JobStatusNames.NameOf(job.Status));
                 var statusUrl = $"{request.Scheme}://{request.Host}{request.PathBase}{request.Path.Value!.TrimEnd('/')}/{job.Id}";
                 return HttpResults.Accepted(statusUrl, new SubmissionAccepted(job.Id, job.Status, statusUrl));
         }

@@ -5,11 +5,17 @@ using Microsoft.Azure.Functions.Worker;
 namespace Seedream.Functions;
 
 /// <summary>
-/// <c>GET /api/generations/view?status=…&amp;createdAfter=…&amp;pageSize=…&amp;continuationToken=…</c>: the recent jobs
+/// <c>GET /api/view/generations?status=…&amp;createdAfter=…&amp;pageSize=…&amp;continuationToken=…</c>: the recent jobs
 /// as an HTML page (the listing's query and pages), each with its first image's thumbnail and a link to its view.
 /// </summary>
 public sealed class ViewRecentGenerations
 {
+    /// <summary>
+    /// Under its own prefix: beside <c>generations/{id}</c> a literal <c>generations/view</c> is shadowed by the real
+    /// Functions host, whose router takes the first registered route that matches.
+    /// </summary>
+    public const string Route = "view/generations";
+
     private readonly ListingRequestParser _parser;
     private readonly JobLister _lister;
 
@@ -21,7 +27,7 @@ public sealed class ViewRecentGenerations
 
     [Function(nameof(ViewRecentGenerations))]
     public async Task<IActionResult> RunAsync(
-        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "generations/view")] HttpRequest request,
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = Route)] HttpRequest request,
         CancellationToken cancellationToken)
     {
         var parsed = _parser.Parse(request.Query);
@@ -32,7 +38,8 @@ public sealed class ViewRecentGenerations
 
         var page = await _lister.ListAsync(query, cancellationToken).ConfigureAwait(false);
         var pagePath = (request.PathBase + request.Path).ToUriComponent().TrimEnd('/');
-        var generationsPath = pagePath[..Math.Max(pagePath.LastIndexOf('/'), 0)];
+        var apiPath = pagePath.EndsWith("/" + Route, StringComparison.OrdinalIgnoreCase) ? pagePath[..^(Route.Length + 1)] : pagePath;
+        var generationsPath = apiPath + "/generations";
         var links = ListingLinks.For(request, generationsPath);
         var pageLinks = ListingLinks.For(request, pagePath);
         var functionKey = request.Query["code"].ToString();

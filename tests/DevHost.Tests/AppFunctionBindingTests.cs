@@ -8,9 +8,7 @@ public sealed class AppFunctionBindingTests
 {
     [Theory]
     [InlineData(nameof(ProcessGenerationRequest), "%GenerationRequestsQueue%")]
-    [InlineData(nameof(ProcessPoisonGenerationRequest), "%GenerationRequestsQueue%-poison")]
     [InlineData(nameof(ProcessInboxEvent), "%InboxEventsQueue%")]
-    [InlineData(nameof(ProcessPoisonInboxEvent), "%InboxEventsQueue%-poison")]
     public void Queue_functions_are_bound_to_the_raw_message(string name, string queue)
     {
         var function = Assert.IsType<QueueFunctionDefinition>(Discover()[name]);

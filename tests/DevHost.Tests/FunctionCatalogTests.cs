@@ -7,12 +7,12 @@ public sealed class FunctionCatalogTests
     {
         var functions = FunctionCatalog.Discover([typeof(FunctionCatalogTests).Assembly]).ToDictionary(f => f.Name);
 
-        Assert.Equal(["SampleEcho", "SampleItem", "SamplePoison", "SampleText", "SampleThrows", "SampleWork"], functions.Keys.Order());
+        Assert.Equal(["SampleEcho", "SampleItem", "SampleText", "SampleThrows", "SampleWork"], functions.Keys.Order());
         var item = Assert.IsType<HttpFunctionDefinition>(functions["SampleItem"]);
         Assert.Equal("items/{category}/{id:int}", item.Trigger.Route);
         Assert.Equal(["get"], item.Trigger.Methods ?? []);
-        var poison = Assert.IsType<QueueFunctionDefinition>(functions["SamplePoison"]);
-        Assert.Equal("%SampleWorkQueue%-poison", poison.Trigger.QueueName);
-        Assert.Equal(typeof(string), poison.MessageParameter.ParameterType);
+        var text = Assert.IsType<QueueFunctionDefinition>(functions["SampleText"]);
+        Assert.Equal("%SampleTextQueue%", text.Trigger.QueueName);
+        Assert.Equal(typeof(string), text.MessageParameter.ParameterType);
     }
 }

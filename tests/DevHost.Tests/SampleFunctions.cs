@@ -46,17 +46,6 @@ public sealed class SampleWorkFunction(InvocationRecorder recorder)
     }
 }
 
-/// <summary>Binds the message as a string from the poison queue named by concatenation.</summary>
-public sealed class SamplePoisonFunction(InvocationRecorder recorder)
-{
-    [Function("SamplePoison")]
-    public Task Run([QueueTrigger("%SampleWorkQueue%-poison")] string message)
-    {
-        recorder.Invocations.Enqueue(new RecordedInvocation("SamplePoison", message, 0, DateTimeOffset.UtcNow));
-        return Task.CompletedTask;
-    }
-}
-
 public sealed class SampleTextFunction(InvocationRecorder recorder)
 {
     [Function("SampleText")]
@@ -77,7 +66,7 @@ public sealed class SampleHttpFunctions
 
     [Function("SampleEcho")]
     public async Task<IActionResult> Echo(
-        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "echo/{count}")] HttpRequest request, long count, CancellationToken cancellationToken)
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "echo/{count:long}")] HttpRequest request, long count, CancellationToken cancellationToken)
     {
         using var reader = new StreamReader(request.Body);
         var body = await reader.ReadToEndAsync(cancellationToken);

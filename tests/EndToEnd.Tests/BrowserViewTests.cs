@@ -105,7 +105,7 @@ public sealed class BrowserViewTests(ITestOutputHelper output)
 
             // The recent jobs page: the group's row shows its first image's thumbnail and links to its view.
             var recent = await fresh.NewPageAsync();
-            await recent.GotoAsync(new Uri(stack.ApiBaseUrl, "generations/view").AbsoluteUri);
+            await recent.GotoAsync(new Uri(stack.ApiBaseUrl, "view/generations").AbsoluteUri);
             var row = recent.Locator($"tr:has(a[href$='/generations/{group}/view'])");
             await row.Locator("img").WaitForAsync(new LocatorWaitForOptions { Timeout = 15_000 });
             await recent.WaitForFunctionAsync(

@@ -13,16 +13,15 @@ public sealed class HostConfigurationTests
     {
         { nameof(SubmitGeneration), "post", "generations", "Function" },
         { nameof(GetGeneration), "get", "generations/{id}", "Function" },
-        { nameof(GetGenerationImage), "get", "generations/{id}/images/{index}", "Function" },
-        { nameof(GetGenerationThumbnail), "get", "generations/{id}/images/{index}/thumbnail", "Function" },
-        { nameof(GetGenerationReferenceThumbnail), "get", "generations/{id}/references/{index}/thumbnail", "Function" },
-        { nameof(ViewRecentGenerations), "get", "generations/view", "Function" },
+        { nameof(GetGenerationImage), "get", "generations/{id}/images/{index:int}", "Function" },
+        { nameof(GetGenerationThumbnail), "get", "generations/{id}/images/{index:int}/thumbnail", "Function" },
+        { nameof(GetGenerationReferenceThumbnail), "get", "generations/{id}/references/{index:int}/thumbnail", "Function" },
+        { nameof(ViewRecentGenerations), "get", "view/generations", "Function" },
     };
 
     public static TheoryData<string, string> QueueFunctions => new()
     {
         { nameof(ProcessGenerationRequest), "%GenerationRequestsQueue%" },
-        { nameof(ProcessPoisonGenerationRequest), "%GenerationRequestsQueue%-poison" },
     };
 
     [Theory]

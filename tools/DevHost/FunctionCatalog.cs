@@ -22,10 +22,14 @@ public static class FunctionCatalog
     /// Every function in <paramref name="assemblies"/>. Throws for functions this host cannot run
     /// (other triggers, parameters outside docs/architecture.md §4) so they are not silently skipped.
     /// </summary>
-    public static IReadOnlyList<FunctionDefinition> Discover(IEnumerable<Assembly> assemblies)
+    public static IReadOnlyList<FunctionDefinition> Discover(IEnumerable<Assembly> assemblies) =>
+        Discover(assemblies.SelectMany(assembly => assembly.GetExportedTypes()));
+
+    /// <summary>Every function of <paramref name="types"/>; throws as <see cref="Discover(IEnumerable{Assembly})"/> does.</summary>
+    public static IReadOnlyList<FunctionDefinition> Discover(IEnumerable<Type> types)
     {
         var functions = new List<FunctionDefinition>();
-        foreach (var type in assemblies.SelectMany(assembly => assembly.GetExportedTypes()).Where(type => type is { IsClass: true, IsAbstract: false }))
+        foreach (var type in types.Where(type => type is { IsClass: true, IsAbstract: false }))
         {
             foreach (var method in type.GetMethods(BindingFlags.Public | BindingFlags.Instance | BindingFlags.Static))
             {
@@ -61,6 +65,11 @@ public static class FunctionCatalog
                 {
                     throw Unsupported(name, $"route parameter '{parameter.Name}' of type {parameter.ParameterType.Name} cannot be converted from text");
                 }
+
+                if (RouteRules.MissingTypeConstraint((httpParameter.GetCustomAttribute<HttpTriggerAttribute>()!.Route ?? name), parameter) is { } missing)
+                {
+                    throw Unsupported(name, missing);
+                }
             }
 
             return new HttpFunctionDefinition(name, type, method, httpParameter.GetCustomAttribute<HttpTriggerAttribute>()!);
@@ -83,7 +92,15 @@ public static class FunctionCatalog
                 throw Unsupported(name, "a queue function must return Task or void");
             }
 
-            return new QueueFunctionDefinition(name, type, method, queueParameter.GetCustomAttribute<QueueTriggerAttribute>()!, queueParameter);
+            var trigger = queueParameter.GetCustomAttribute<QueueTriggerAttribute>()!;
+            if (trigger.QueueName.EndsWith("-poison", StringComparison.OrdinalIgnoreCase))
+            {
+                // The real host gives a trigger on a poison queue no poison queue of its own and leaves there text it
+                // cannot decode, retaking it every 10 minutes forever (issue 19): drain poison queues in the app instead.
+                throw Unsupported(name, $"it triggers on the poison queue '{trigger.QueueName}': under the real Functions host such a trigger has no poison queue of its own and loops on messages it cannot decode; read poison queues without a trigger (as PoisonQueueDrain does)");
+            }
+
+            return new QueueFunctionDefinition(name, type, method, trigger, queueParameter);
         }
 
         throw Unsupported(name, "it has no HttpTrigger or QueueTrigger parameter");

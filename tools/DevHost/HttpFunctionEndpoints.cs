@@ -9,18 +9,27 @@ internal static class HttpFunctionEndpoints
 {
     public static void MapHttpFunctions(this IEndpointRouteBuilder endpoints, IEnumerable<HttpFunctionDefinition> functions, string routePrefix)
     {
-        foreach (var function in functions)
-        {
-            var route = function.Trigger.Route ?? function.Name;
-            var pattern = "/" + string.Join('/', new[] { routePrefix, route.Trim('/') }.Where(part => part.Length > 0));
-            var methods = function.Trigger.Methods is { Length: > 0 } declared
-                ? declared.Select(method => method.ToUpperInvariant()).ToArray()
-                : null;
+        var all = functions.ToList();
+        RouteRules.RefuseAmbiguous(all, routePrefix, endpoints.ServiceProvider.GetRequiredService<IInlineConstraintResolver>());
 
-            RequestDelegate handler = context => InvokeAsync(function, context);
-            var endpoint = methods is null ? endpoints.Map(pattern, handler) : endpoints.MapMethods(pattern, methods, handler);
-            endpoint.WithDisplayName($"Functions.{function.Name}");
+        // One endpoint per template, dispatching on the method: a method no function on the route takes answers 404,
+        // as under the real Functions host (ASP.NET Core's method matching would answer 405, even where the route's
+        // constraints reject the path).
+        foreach (var group in all.GroupBy(function => "/" + string.Join('/', new[] { routePrefix, (function.Trigger.Route ?? function.Name).Trim('/') }.Where(part => part.Length > 0))))
+        {
+            var byMethod = group.ToList();
+            RequestDelegate handler = context =>
+                byMethod.FirstOrDefault(function => function.Trigger.Methods is not { Length: > 0 } methods || methods.Contains(context.Request.Method, StringComparer.OrdinalIgnoreCase)) is { } function
+                    ? InvokeAsync(function, context)
+                    : NotFound(context);
+            endpoints.Map(group.Key, handler).WithDisplayName($"Functions.{string.Join('|', byMethod.Select(function => function.Name))}");
         }
+    }
+
+    private static Task NotFound(HttpContext context)
+    {
+        context.Response.StatusCode = StatusCodes.Status404NotFound;
+        return Task.CompletedTask;
     }
 
     private static async Task InvokeAsync(HttpFunctionDefinition function, HttpContext context)
@@ -74,14 +83,6 @@ internal static class HttpFunctionEndpoints
         }
 
         await result.ExecuteResultAsync(new ActionContext(context, context.GetRouteData(), new ActionDescriptor()));
-        // A created resource's address (an accepted job's status URL) makes the line say which job it was.
-        if (context.Response.Headers.Location is { Count: > 0 } location)
-        {
-            logger.LogInformation("Executed 'Functions.{Function}' (Succeeded, {Method} {Path} -> {Status} {Location}, Duration={Duration} ms)",
-                function.Name, context.Request.Method, context.Request.Path, context.Response.StatusCode, location.ToString(), stopwatch.ElapsedMilliseconds);
-            return;
-        }
-
         logger.LogInformation("Executed 'Functions.{Function}' (Succeeded, {Method} {Path} -> {Status}, Duration={Duration} ms)",
             function.Name, context.Request.Method, context.Request.Path, context.Response.StatusCode, stopwatch.ElapsedMilliseconds);
     }

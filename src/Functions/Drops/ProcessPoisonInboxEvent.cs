@@ -1,18 +1,19 @@
 using Azure.Storage.Queues.Models;
-using Microsoft.Azure.Functions.Worker;
 
 namespace Seedream.Functions;
 
-/// <summary>Ends the drop of an event whose every delivery failed as a failed job, so no drop is lost silently.</summary>
+/// <summary>
+/// Ends the drop of an event whose every delivery failed as a failed job, so no drop is lost silently. Not a function:
+/// <see cref="PoisonQueueDrain"/> reads the poison queue and calls it (a trigger on a <c>-poison</c> queue loops forever
+/// on text the real Functions host cannot decode, issue 19).
+/// </summary>
 public sealed class ProcessPoisonInboxEvent
 {
     private readonly DropService _drops;
 
     public ProcessPoisonInboxEvent(DropService drops) => _drops = drops;
 
-    [Function(nameof(ProcessPoisonInboxEvent))]
-    public Task RunAsync(
-        [QueueTrigger("%InboxEventsQueue%-poison", Connection = PipelineStorageOptions.ConnectionName)] QueueMessage message,
-        CancellationToken cancellationToken) =>
+    /// <param name="message">The message as a queue trigger would bind it (base64-decoded).</param>
+    public Task RunAsync(QueueMessage message, CancellationToken cancellationToken) =>
         _drops.HandlePoisonAsync(message, cancellationToken);
 }

@@ -36,7 +36,7 @@ public sealed class IntakeOptions
     [Range(typeof(TimeSpan), "00:01:00", "7.00:00:00")]
     public TimeSpan MaxDeadline { get; set; } = TimeSpan.FromDays(7);
 
-    /// <summary>How often the poison queues are swept for messages no trigger can decode.</summary>
+    /// <summary>How often the poison queues are drained (<see cref="PoisonQueueDrain"/>; no function triggers on them).</summary>
     [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
-    public TimeSpan PoisonSweepInterval { get; set; } = TimeSpan.FromMinutes(1);
+    public TimeSpan PoisonSweepInterval { get; set; } = TimeSpan.FromSeconds(10);
 }

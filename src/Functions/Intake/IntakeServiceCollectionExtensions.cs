@@ -10,7 +10,7 @@ namespace Seedream.Functions;
 /// <summary>Service registrations of the intake; <see cref="PipelineServiceCollectionExtensions.AddSeedreamPipeline"/> calls <see cref="AddPipelineIntake"/>.</summary>
 public static class IntakeServiceCollectionExtensions
 {
-    /// <summary>The one intake, the model catalog, dead letters, the queue consumer, startup creation of queues and containers and the poison sweep.</summary>
+    /// <summary>The one intake, the model catalog, dead letters, the queue consumer, startup creation of queues and containers and the poison queues' drain.</summary>
     public static IServiceCollection AddPipelineIntake(this IServiceCollection services, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
@@ -34,9 +34,11 @@ public static class IntakeServiceCollectionExtensions
                 : new QueueServiceClient(connection.Value, options));
         });
         services.TryAddSingleton<IntakeStorageInitializer>();
-        services.TryAddSingleton<UndecodableMessageSweeper>();
+        services.TryAddSingleton<ProcessPoisonGenerationRequest>();
+        services.TryAddSingleton<ProcessPoisonInboxEvent>();
+        services.TryAddSingleton<PoisonQueueDrain>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, IntakeStorageInitializer>(provider => provider.GetRequiredService<IntakeStorageInitializer>()));
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, UndecodableMessageSweeper>(provider => provider.GetRequiredService<UndecodableMessageSweeper>()));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, PoisonQueueDrain>(provider => provider.GetRequiredService<PoisonQueueDrain>()));
         return services;
     }
 }

@@ -26,7 +26,7 @@ public sealed record LandingIndex(string Title, string OpenApi, string Models, s
             $"{baseUrl}/openapi.json",
             $"{baseUrl}/models{keyQuery}",
             $"{baseUrl}/generations{keyQuery}",
-            $"{baseUrl}/generations/view{keyQuery}",
+            $"{baseUrl}/{ViewRecentGenerations.Route}{keyQuery}",
             [.. recent.Select(links.Item)]);
     }
 

@@ -7,7 +7,6 @@ public sealed class DropFunctionBindingTests
 {
     [Theory]
     [InlineData(nameof(ProcessInboxEvent), "%InboxEventsQueue%")]
-    [InlineData(nameof(ProcessPoisonInboxEvent), "%InboxEventsQueue%-poison")]
     public void Drop_functions_trigger_on_the_inbox_event_queue(string name, string queueName)
     {
         using var metadata = JsonDocument.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "functions.metadata")));

@@ -9,9 +9,7 @@ public sealed class IntakeBindingTests
     [InlineData(nameof(SubmitGeneration), "httpTrigger", "generations")]
     [InlineData(nameof(GetModels), "httpTrigger", "models")]
     [InlineData(nameof(ProcessGenerationRequest), "queueTrigger", "%GenerationRequestsQueue%")]
-    [InlineData(nameof(ProcessPoisonGenerationRequest), "queueTrigger", "%GenerationRequestsQueue%-poison")]
     [InlineData(nameof(ProcessInboxEvent), "queueTrigger", "%InboxEventsQueue%")]
-    [InlineData(nameof(ProcessPoisonInboxEvent), "queueTrigger", "%InboxEventsQueue%-poison")]
     public void Metadata_declares_the_route_or_queue(string name, string type, string target)
     {
         using var document = JsonDocument.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "functions.metadata")));

@@ -105,35 +105,44 @@ public sealed class QueueEntryTests(PipelineFixture fixture)
     }
 
     [Fact]
-    public async Task Text_that_is_not_base64_on_the_poison_queues_is_dead_lettered_by_the_sweep()
+    public async Task Poison_queue_drain_dead_letters_text_that_is_not_base64_and_ends_the_rest_as_jobs()
     {
         await using var harness = fixture.CreateHarness();
         var raw = harness.Services.GetRequiredService<RawQueueServiceClient>().Client;
         var poison = raw.GetQueueClient(harness.Storage.GenerationRequestsPoison.Name);
-        var poisonPoison = raw.GetQueueClient(harness.Storage.GenerationRequestsPoison.Name + "-poison");
         await poison.CreateIfNotExistsAsync();
-        await poisonPoison.CreateIfNotExistsAsync();
-        var valid = Convert.ToBase64String(Encoding.UTF8.GetBytes(BadInputCases.Json()));
-        await poison.SendMessageAsync("this is {not} base64 ~~");
-        await poison.SendMessageAsync(valid);
-        var stranded = await poisonPoison.SendMessageAsync(Convert.ToBase64String("{\"id\":\"x\"}"u8.ToArray()));
+        var request = Encoding.UTF8.GetBytes(BadInputCases.Json());
+        var undecodable = await poison.SendMessageAsync("this is {not} base64 ~~");
+        await poison.SendMessageAsync(Convert.ToBase64String(request));
 
-        var swept = await harness.Services.GetRequiredService<UndecodableMessageSweeper>().SweepAsync(CancellationToken.None);
+        var drained = await harness.Services.GetRequiredService<PoisonQueueDrain>().DrainAsync(CancellationToken.None);
 
-        Assert.Equal(2, swept);
-        var left = (await poison.PeekMessagesAsync(32)).Value;
-        Assert.Equal(valid, Assert.Single(left).Body.ToString());
-        Assert.Empty((await poisonPoison.PeekMessagesAsync(32)).Value);
+        Assert.Equal(2, drained);
+        Assert.Empty((await poison.PeekMessagesAsync(32)).Value);
         var deadLetters = harness.Services.GetRequiredService<DeadLetters>();
         var names = new List<string>();
-        await foreach (var item in deadLetters.Container.GetBlobsAsync(Azure.Storage.Blobs.Models.BlobTraits.None, Azure.Storage.Blobs.Models.BlobStates.None, harness.Storage.GenerationRequestsPoison.Name, CancellationToken.None))
+        await foreach (var item in deadLetters.Container.GetBlobsAsync(Azure.Storage.Blobs.Models.BlobTraits.Metadata, Azure.Storage.Blobs.Models.BlobStates.None, poison.Name + "/", CancellationToken.None))
         {
             names.Add(item.Name);
+            Assert.Equal(PoisonQueueDrain.UndecodableCode, item.Metadata["code"]);
         }
 
-        Assert.Contains(DeadLetters.BlobName(poisonPoison.Name, stranded.Value.MessageId), names);
-        Assert.Equal(2, names.Count);
-        await WaitForEventAsync($"queues/{poisonPoison.Name}/messages/{stranded.Value.MessageId}");
+        Assert.Equal([DeadLetters.BlobName(poison.Name, undecodable.Value.MessageId)], names);
+        await WaitForEventAsync($"queues/{poison.Name}/messages/{undecodable.Value.MessageId}");
+        var jobId = $"q-{SubmissionIntake.Hash(request)[..32]}";
+        Assert.Equal("failed", (await harness.GetJobAsync(jobId)).Json.GetProperty("status").GetString());
+    }
+
+    [Fact]
+    public void No_function_triggers_on_a_poison_queue_the_drain_owns_them()
+    {
+        using var document = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "functions.metadata")));
+        var queues = document.RootElement.EnumerateArray()
+            .SelectMany(function => function.GetProperty("bindings").EnumerateArray())
+            .Where(binding => binding.GetProperty("type").GetString() == "queueTrigger")
+            .Select(binding => binding.GetProperty("queueName").GetString()!)
+            .ToList();
+        Assert.Equal(["%GenerationRequestsQueue%", "%InboxEventsQueue%"], queues.Order());
     }
 
     [Fact]

@@ -24,9 +24,9 @@ public sealed partial class LandingPageTests(PipelineFixture fixture)
         var links = Links(page.Text);
         Assert.Contains("https://pipeline.example/api/openapi.json", links);
         Assert.Contains("https://pipeline.example/api/models", links);
-        Assert.Contains("https://pipeline.example/api/generations/view", links);
+        Assert.Contains("https://pipeline.example/api/view/generations", links);
         Assert.Contains("https://pipeline.example/api/generations", links);
-        var views = links.Where(link => link.EndsWith("/view", StringComparison.Ordinal) && !link.EndsWith("/generations/view", StringComparison.Ordinal)).ToList();
+        var views = links.Where(link => link.EndsWith("/view", StringComparison.Ordinal)).ToList();
         Assert.Equal(ids.AsEnumerable().Reverse().Take(GetLandingPage.RecentJobs).Select(id => $"https://pipeline.example/api/generations/{id}/view"), views);
         Assert.Contains(">queued<", page.Text, StringComparison.Ordinal);
     }
@@ -45,7 +45,7 @@ public sealed partial class LandingPageTests(PipelineFixture fixture)
         var json = index.Json;
         Assert.Equal("https://pipeline.example/api/openapi.json", json.GetProperty("openApi").GetString());
         Assert.Equal("https://pipeline.example/api/models?code=k%2By", json.GetProperty("models").GetString());
-        Assert.Equal("https://pipeline.example/api/generations/view?code=k%2By", json.GetProperty("recentJobsPage").GetString());
+        Assert.Equal("https://pipeline.example/api/view/generations?code=k%2By", json.GetProperty("recentJobsPage").GetString());
         Assert.Equal("https://pipeline.example/api/generations?code=k%2By", json.GetProperty("generations").GetString());
         var recent = Assert.Single(json.GetProperty("recentJobs").EnumerateArray());
         Assert.Equal($"https://pipeline.example/api/generations/{id}/view?code=k%2By", recent.GetProperty("viewUrl").GetString());

@@ -101,9 +101,9 @@ internal sealed class OutboxHost : IAsyncDisposable
     public Task DeliverAsync(string message, long dequeueCount = 1, CancellationToken cancellationToken = default) =>
         QueueFunctionInvoker.InvokeAsync(ActivatorUtilities.CreateInstance<ProcessGenerationRequest>(_services), QueueFunctionInvoker.Message(message, dequeueCount), cancellationToken);
 
-    /// <summary>One delivery of <paramref name="message"/> to the poison-queue function.</summary>
+    /// <summary>One delivery of <paramref name="message"/> to the poison handler, as <see cref="PoisonQueueDrain"/> makes it.</summary>
     public Task DeliverPoisonAsync(string message, CancellationToken cancellationToken = default) =>
-        QueueFunctionInvoker.InvokeAsync(ActivatorUtilities.CreateInstance<ProcessPoisonGenerationRequest>(_services), QueueFunctionInvoker.Message(message), cancellationToken);
+        ActivatorUtilities.CreateInstance<ProcessPoisonGenerationRequest>(_services).RunAsync(QueueFunctionInvoker.Message(message), cancellationToken);
 
     /// <summary>
     /// Delivers <paramref name="message"/> until a delivery succeeds, as the host does with a failing message, and after

@@ -6,7 +6,7 @@ using Microsoft.AspNetCore.Routing;
 
 namespace Seedream.Functions.Tests;
 
-/// <summary>GET /api/generations/view: the listing as a page, each job with its first image's thumbnail and its view link.</summary>
+/// <summary>GET /api/view/generations: the listing as a page, each job with its first image's thumbnail and its view link.</summary>
 [Collection(PipelineCollection.Name)]
 public sealed class RecentJobsPageTests(PipelineFixture fixture)
 {
@@ -28,7 +28,7 @@ public sealed class RecentJobsPageTests(PipelineFixture fixture)
 
         // "Older jobs" is the next page of the same query, on this page.
         var older = WebUtility.HtmlDecode(System.Text.RegularExpressions.Regex.Match(html, "<a href=\"([^\"]*)\">Older jobs</a>").Groups[1].Value);
-        Assert.StartsWith("https://pipeline.example/api/generations/view?", older, StringComparison.Ordinal);
+        Assert.StartsWith("https://pipeline.example/api/view/generations?", older, StringComparison.Ordinal);
         var next = await RecentAsync(harness, new Uri(older).Query);
         Assert.Contains($"<code>{failed}</code>", next.Text, StringComparison.Ordinal);
         Assert.Contains("status-failed", next.Text, StringComparison.Ordinal);
@@ -52,7 +52,7 @@ public sealed class RecentJobsPageTests(PipelineFixture fixture)
         context.Request.Method = "GET";
         context.Request.Scheme = "https";
         context.Request.Host = new HostString("pipeline.example");
-        context.Request.Path = "/api/generations/view";
+        context.Request.Path = "/api/view/generations";
         context.Request.QueryString = new QueryString(query);
         var result = await harness.Create<ViewRecentGenerations>().RunAsync(context.Request, CancellationToken.None);
         var body = new MemoryStream();
