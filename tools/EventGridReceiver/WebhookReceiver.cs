@@ -17,6 +17,9 @@ public sealed record ReceivedWebhook(string Path, string? WebhookId, string? Tim
 public sealed class WebhookReceiver
 {
     public const string Route = "/webhooks";
+
+    /// <summary>The local runs' signing secret (local.settings.json <c>Webhooks__SigningSecrets__0</c>); never used in Azure.</summary>
+    public const string LocalSecret = "whsec_c2VlZHJlYW0tbG9jYWwtd2ViaG9vay1zZWNyZXQ=";
     private const int MaxBodyBytes = 1024 * 1024;
 
     private readonly ConcurrentQueue<ReceivedWebhook> _received = new();

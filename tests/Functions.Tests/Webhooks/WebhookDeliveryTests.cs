@@ -234,6 +234,9 @@ public sealed class WebhookDeliveryTests(PipelineFixture fixture)
         Assert.Equal("failed", notification.GetProperty("state").GetString());
 
         var failed = await fixture.EventGrid.WaitForEventsAsync(e => e.Type == WebhookDeliverer.FailedType && e.Subject == $"generations/{id}");
+        var schema = Json.Schema.JsonSchema.FromText(File.ReadAllText(Path.Combine(Seedream.Testing.RepositoryPaths.Root, "docs", "events.schema.json")), new Json.Schema.BuildOptions { SchemaRegistry = new Json.Schema.SchemaRegistry() });
+        var failedJson = JsonSerializer.SerializeToElement(Assert.Single(failed));
+        Assert.True(schema.Evaluate(failedJson, new Json.Schema.EvaluationOptions { RequireFormatValidation = true }).IsValid, failedJson.GetRawText());
         var data = TestRequests.DataOf(Assert.Single(failed));
         Assert.Equal($"{id}.completed", data.GetProperty("webhookId").GetString());
         Assert.Equal(302, data.GetProperty("lastStatus").GetInt32());
