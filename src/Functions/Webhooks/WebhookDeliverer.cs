@@ -3,6 +3,7 @@ using System.Text.Json;
 using Azure.Messaging;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
+using Azure.Storage.Queues.Models;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -31,11 +32,13 @@ public sealed class WebhookDeliverer
     private readonly WebhookOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger<WebhookDeliverer> _logger;
+    private readonly DeadLetters _letters;
 
     public WebhookDeliverer(
         JobStore jobs, WebhookDeliveryStore log, WebhookQueue queue, WebhookSender sender, JobEventPublisher events, BlobServiceClient blobs,
-        IOptions<DeadLetterOptions> deadLetters, IOptions<WebhookOptions> options, TimeProvider time, ILogger<WebhookDeliverer> logger)
+        IOptions<DeadLetterOptions> deadLetters, IOptions<WebhookOptions> options, TimeProvider time, ILogger<WebhookDeliverer> logger, DeadLetters letters)
     {
+        _letters = letters;
         ArgumentNullException.ThrowIfNull(blobs);
         _jobs = jobs;
         _log = log;
@@ -48,17 +51,19 @@ public sealed class WebhookDeliverer
         _logger = logger;
     }
 
-    public async Task DeliverAsync(string text, CancellationToken cancellationToken)
+    public async Task DeliverAsync(QueueMessage queued, CancellationToken cancellationToken)
     {
-        if (WebhookDeliveryMessage.TryParse(text) is not { } message)
+        ArgumentNullException.ThrowIfNull(queued);
+        if (WebhookDeliveryMessage.TryParse(queued.Body?.ToString() ?? string.Empty) is not { } message)
         {
-            _logger.LogWarning("A webhook delivery message could not be read and is dropped: {Text}", LogText.Cut(text, 200));
+            await DeadLetterAsync(queued, "UndecodableMessage", "Not a webhook delivery message (JSON with jobId, webhookId, event and attempt).", cancellationToken).ConfigureAwait(false);
             return;
         }
 
-        if (await _jobs.GetAsync(message.JobId, cancellationToken).ConfigureAwait(false) is not { Job: { Webhook: { } webhook } job })
+        if (!SubmissionIntake.JobIdPattern().IsMatch(message.JobId)
+            || await _jobs.GetAsync(message.JobId, cancellationToken).ConfigureAwait(false) is not { Job: { Webhook: { } webhook } job })
         {
-            _logger.LogWarning("Webhook delivery {WebhookId}: job {JobId} has no callback; dropped.", LogText.Cut(message.WebhookId, 80), LogText.Cut(message.JobId, 64));
+            await DeadLetterAsync(queued, "UnknownJob", $"Job '{LogText.Cut(message.JobId, 64)}' does not exist or has no callback.", cancellationToken).ConfigureAwait(false);
             return;
         }
 
@@ -73,7 +78,7 @@ public sealed class WebhookDeliverer
 
         if (Body(job, message) is not { } body)
         {
-            _logger.LogWarning("Webhook delivery {WebhookId}: job {JobId} holds no such notification; dropped.", LogText.Cut(message.WebhookId, 80), job.Id);
+            await DeadLetterAsync(queued, "UnknownNotification", $"Job {job.Id} holds no notification '{LogText.Cut(message.WebhookId, 80)}'.", cancellationToken).ConfigureAwait(false);
             return;
         }
 
@@ -112,6 +117,9 @@ public sealed class WebhookDeliverer
         _logger.LogInformation("Webhook {WebhookId} of job {JobId}, attempt {Attempt}: {Status} -> {State}.",
             LogText.Cut(message.WebhookId, 80), job.Id, message.Attempt, result.Status?.ToString(CultureInfo.InvariantCulture) ?? LogText.Cut(result.Error ?? string.Empty, 120), state);
     }
+
+    private Task DeadLetterAsync(QueueMessage queued, string code, string reason, CancellationToken cancellationToken) =>
+        _letters.WriteAsync(DeadLetter.From(_queue.Client.Name, queued, code, reason), cancellationToken);
 
     /// <summary>The same CloudEvent Event Grid got, made again from the job, identical on every attempt (time: the notification's).</summary>
     private byte[]? Body(GenerationJob job, WebhookDeliveryMessage message)

@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using Azure.Messaging;
 using EventGridReceiver;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.AspNetCore.Http;
 using StandardWebhooks;
 using StandardWebhooks.Diagnostics;
@@ -124,6 +125,13 @@ public sealed class WebhookDeliveryTests(PipelineFixture fixture)
         Assert.Equal([500, 500, 500, 200], attempts.Select(a => a.GetProperty("status").GetInt32()));
         Assert.All(attempts.Take(3), a => Assert.True(a.GetProperty("nextAttemptAt").GetDateTimeOffset() > a.GetProperty("at").GetDateTimeOffset()));
         Assert.False(attempts[3].TryGetProperty("nextAttemptAt", out _));
+
+        // The view page lists the same four attempts, answers and all.
+        var page = (await ViewGenerationTests.ViewAsync(harness, id)).Text;
+        Assert.Contains("<h2>Callback</h2>", page, StringComparison.Ordinal);
+        Assert.Equal(3, System.Text.RegularExpressions.Regex.Count(page, "<td>HTTP 500</td>"));
+        Assert.Single(System.Text.RegularExpressions.Regex.Matches(page, "<td>HTTP 200</td>"));
+        Assert.DoesNotContain(_secret["whsec_".Length..], page, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -246,6 +254,29 @@ public sealed class WebhookDeliveryTests(PipelineFixture fixture)
         Assert.Contains(id, record.Value.Content.ToString(), StringComparison.Ordinal);
         await AssertSecretsNowhereAsync(harness, id, [_secret]);
         Assert.DoesNotContain(_secret, record.Value.Content.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Garbage_unknown_jobs_and_poison_on_the_delivery_queue_are_dead_lettered_not_dropped()
+    {
+        await using var harness = WebhookKit.CreateHarness(fixture, [_secret]);
+        var queue = harness.Queue();
+        await queue.CreateIfNotExistsAsync();
+        await queue.SendMessageAsync("not json at all");
+        await queue.SendMessageAsync(new WebhookDeliveryMessage("no-such-job", "no-such-job.completed", WebhookEvents.JobEnded, null, 1, DateTimeOffset.UtcNow).ToJson());
+        await harness.RunWebhooksAsync();
+        Assert.Equal(0, (await queue.GetPropertiesAsync()).Value.ApproximateMessagesCount);
+
+        // A message the host gave up on (every dequeue threw) lands on the poison queue; its handler dead-letters it.
+        var poison = harness.Services.GetRequiredService<Azure.Storage.Queues.QueueServiceClient>().GetQueueClient(queue.Name + "-poison");
+        await poison.CreateIfNotExistsAsync();
+        await poison.SendMessageAsync(new WebhookDeliveryMessage("some-job", "some-job.completed", WebhookEvents.JobEnded, null, 2, DateTimeOffset.UtcNow).ToJson());
+        var poisoned = Assert.Single((await poison.ReceiveMessagesAsync(1)).Value);
+        await harness.Create<ProcessPoisonWebhookDelivery>().RunAsync(poisoned, CancellationToken.None);
+
+        var container = harness.Storage.BlobService.GetBlobContainerClient(harness.Configuration["DeadLetterContainer"]);
+        var letters = await container.GetBlobsAsync(Azure.Storage.Blobs.Models.BlobTraits.Metadata, Azure.Storage.Blobs.Models.BlobStates.None, prefix: null, CancellationToken.None).ToListAsync();
+        Assert.Equal(["HandlerFailed", "UndecodableMessage", "UnknownJob"], letters.Select(b => b.Metadata["code"]).Order(StringComparer.Ordinal));
     }
 
     internal static HeaderDictionary Headers(ReceivedWebhook delivery) => new()

@@ -76,7 +76,7 @@ internal static class WebhookKit
 
             await Task.WhenAll(messages.Select(async message =>
             {
-                await harness.Create<DeliverWebhook>().RunAsync(message.Body.ToString(), CancellationToken.None);
+                await harness.Create<DeliverWebhook>().RunAsync(message, CancellationToken.None);
                 await queue.DeleteMessageAsync(message.MessageId, message.PopReceipt);
             }));
         }
