@@ -50,6 +50,18 @@ param logRetentionInDays int = 30
 @description('Optional HTTPS webhook that receives Seedream.ImageSeries.Completed/Failed CloudEvents; empty for none.')
 param notificationWebhookUrl string = ''
 
+@secure()
+@description('Standard Webhooks secret (whsec_ + base64 of 24+ random bytes) that signs job callbacks; stored in Key Vault. Empty: submissions naming a webhook are refused.')
+param webhookSigningSecret string = ''
+
+@secure()
+@description('The next signing secret during a rotation: both sign every callback until the old one is removed.')
+param webhookSigningSecretNext string = ''
+
+@secure()
+@description('Secret (whsec_…) of webhook senders that call POST /api/generations; empty: submissions are not signature-checked.')
+param webhookInboundSecret string = ''
+
 var tags = {
   'azd-env-name': environmentName
 }
@@ -67,6 +79,8 @@ var inboxDeadLetterContainerName = 'inbox-deadletter'
 var deadLettersContainerName = 'dead-letters'
 var generationRequestsQueueName = 'generation-requests'
 var inboxEventsQueueName = 'inbox-events'
+// Job callbacks (a submission's webhook): one delivery attempt per message, retries re-enqueued with a delay.
+var webhookDeliveriesQueueName = 'webhook-deliveries'
 var jobIndexTableName = 'jobindex'
 
 resource resourceGroup 'Microsoft.Resources/resourceGroups@2025-04-01' = {
@@ -110,6 +124,8 @@ module storage 'modules/storage.bicep' = {
       '${generationRequestsQueueName}-poison'
       inboxEventsQueueName
       '${inboxEventsQueueName}-poison'
+      webhookDeliveriesQueueName
+      '${webhookDeliveriesQueueName}-poison'
     ]
     tableNames: [
       jobIndexTableName
@@ -149,6 +165,9 @@ module keyVault 'modules/key-vault.bicep' = {
     seedreamApiKeySecretName: 'seedream-api-key'
     seedreamApiKey: seedreamApiKey
     appIdentityName: appIdentityName
+    webhookSigningSecret: webhookSigningSecret
+    webhookSigningSecretNext: webhookSigningSecretNext
+    webhookInboundSecret: webhookInboundSecret
   }
 }
 
@@ -211,6 +230,8 @@ module functionApp 'modules/function-app.bicep' = {
     eventGridTopicEndpoint: eventGridTopic.outputs.endpoint
     generationRequestsQueueName: generationRequestsQueueName
     inboxEventsQueueName: inboxEventsQueueName
+    webhookDeliveriesQueueName: webhookDeliveriesQueueName
+    webhookKeyVaultReferences: keyVault.outputs.webhookKeyVaultReferences
     imagesContainerName: imagesContainerName
     jobsContainerName: jobsContainerName
     inboxContainerName: inboxContainerName

@@ -13,3 +13,6 @@ param maximumInstanceCount = 20
 param imageRetentionDays = int(readEnvironmentVariable('IMAGE_RETENTION_DAYS', '0'))
 param logRetentionInDays = 30
 param notificationWebhookUrl = readEnvironmentVariable('NOTIFICATION_WEBHOOK_URL', '')
+param webhookSigningSecret = readEnvironmentVariable('WEBHOOK_SIGNING_SECRET', '')
+param webhookSigningSecretNext = readEnvironmentVariable('WEBHOOK_SIGNING_SECRET_NEXT', '')
+param webhookInboundSecret = readEnvironmentVariable('WEBHOOK_INBOUND_SECRET', '')

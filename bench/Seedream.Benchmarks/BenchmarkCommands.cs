@@ -11,6 +11,7 @@ internal static class BenchmarkCommands
           first-image       [--images 4] [--delay-seconds 3] [--size 2K] [--model id] [--response-format b64_json|url] [--runs 3] [--report docs/benchmarks.md]
           thumbnails        [--edge 4096] [--runs 3] [--report docs/benchmarks.md]
           listing           [--jobs 10000] [--page-size 25] [--repetitions 200] [--active 20] [--report docs/benchmarks.md]
+          webhooks          [--jobs 200] [--receiver-delay-seconds 5] [--rounds 2] [--submitters 4] [--timeout-minutes 20] [--report docs/benchmarks.md]
           soak              [--jobs 1000] [--fault-percent 5] [--submitters 4] [--timeout-minutes 20] [--report docs/benchmarks.md]
           capacity          [--jobs 1,4,8,16] [--sizes 2K,4K] [--images 15] [--settle-seconds 60] [--paths ours,sdk] [--sdk-limit-mb 4096] [--malformed 300] [--shipped true|false] [--model id] [--cell-timeout-minutes 20] [--report docs/benchmarks.md]
         """;
@@ -70,6 +71,15 @@ internal static class BenchmarkCommands
                 await ReportAsync(arguments, SoakBenchmark.Command, SoakBenchmark.Markdown(soakOptions, soak, args), output, cancellationToken).ConfigureAwait(false);
                 // A soak that broke an invariant fails the command, so scripts notice.
                 return soak.LostJobs + soak.NonTerminalJobs + soak.DuplicateCompletionEvents + soak.RepeatedGenerations == 0 ? 0 : 1;
+            case WebhookBenchmark.Command:
+                var webhookOptions = new WebhookBenchmarkOptions(
+                    arguments.Integer("jobs", 200),
+                    TimeSpan.FromSeconds(arguments.Number("receiver-delay-seconds", 5)),
+                    arguments.Integer("rounds", 2),
+                    arguments.Integer("submitters", 4),
+                    TimeSpan.FromMinutes(arguments.Number("timeout-minutes", 20)));
+                var webhooks = await WebhookBenchmark.RunAsync(webhookOptions, output, cancellationToken).ConfigureAwait(false);
+                return await ReportAsync(arguments, WebhookBenchmark.Command, WebhookBenchmark.Markdown(webhookOptions, webhooks, args), output, cancellationToken).ConfigureAwait(false);
             case ThumbnailBenchmark.Command:
                 var thumbnailOptions = new ThumbnailOptions(arguments.Integer("edge", 4096), arguments.Integer("runs", 3));
                 var thumbnails = await ThumbnailBenchmark.RunAsync(thumbnailOptions, output, cancellationToken).ConfigureAwait(false);

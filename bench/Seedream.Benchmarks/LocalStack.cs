@@ -79,6 +79,7 @@ internal sealed class LocalStack : IAsyncDisposable
         ["AzureWebJobsStorage"] = azurite.ConnectionString,
         ["GenerationRequestsQueue"] = "generation-requests",
         ["InboxEventsQueue"] = "inbox-events",
+        ["WebhookDeliveriesQueue"] = "webhook-deliveries",
         ["ImagesContainer"] = "images",
         ["JobsContainer"] = "jobs",
         ["InboxContainer"] = "inbox",

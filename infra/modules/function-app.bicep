@@ -43,6 +43,12 @@ param seedreamBaseUrls string[]
 param eventGridTopicEndpoint string
 param generationRequestsQueueName string
 param inboxEventsQueueName string
+
+@description('Queue of job callback deliveries (one attempt per message).')
+param webhookDeliveriesQueueName string
+
+@description('Webhook secret settings as Key Vault references (key-vault module output webhookKeyVaultReferences).')
+param webhookKeyVaultReferences object = {}
 param imagesContainerName string
 param jobsContainerName string
 param inboxContainerName string
@@ -85,6 +91,7 @@ var appSettings = {
   APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'Authorization=AAD;ClientId=${appIdentityClientId}'
   GenerationRequestsQueue: generationRequestsQueueName
   InboxEventsQueue: inboxEventsQueueName
+  WebhookDeliveriesQueue: webhookDeliveriesQueueName
   ImagesContainer: imagesContainerName
   JobsContainer: jobsContainerName
   InboxContainer: inboxContainerName
@@ -144,7 +151,7 @@ resource functionApp 'Microsoft.Web/sites@2024-11-01' = {
 
   resource settings 'config' = {
     name: 'appsettings'
-    properties: union(appSettings, seedreamBaseUrlSettings)
+    properties: union(appSettings, seedreamBaseUrlSettings, webhookKeyVaultReferences)
   }
 }
 

@@ -22,6 +22,7 @@ public static class PipelineServiceCollectionExtensions
         services.AddPipelineProcessing(configuration);
         services.AddPipelineDrops(configuration);
         services.AddJobListing(configuration);
+        services.AddPipelineWebhooks(configuration);
         return services;
     }
 

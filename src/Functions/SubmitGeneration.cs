@@ -14,10 +14,12 @@ public sealed class SubmitGeneration
 
     private readonly RequestBodyReader _bodies;
     private readonly SubmissionService _submissions;
+    private readonly InboundWebhookVerifier? _inbound;
     private readonly ILogger<SubmitGeneration> _logger;
 
-    public SubmitGeneration(RequestBodyReader bodies, SubmissionService submissions, ILogger<SubmitGeneration> logger)
+    public SubmitGeneration(RequestBodyReader bodies, SubmissionService submissions, ILogger<SubmitGeneration> logger, InboundWebhookVerifier? inbound = null)
     {
+        _inbound = inbound;
         _bodies = bodies;
         _submissions = submissions;
         _logger = logger;
@@ -42,6 +44,15 @@ public sealed class SubmitGeneration
                 $"Submissions are limited to {_bodies.MaxBytes} bytes; pass large reference images by URL.");
         }
 
+        // Webhook senders: nothing is done with an unsigned or badly signed body; the sender's webhook-id keys its retries.
+        var inbound = _inbound?.Check(request.Headers, body.Span) ?? new InboundWebhookCheck(true, null, null);
+        if (!inbound.Passed)
+        {
+            _logger.LogInformation("Submission refused (401): {Problem}", inbound.Problem);
+            return HttpResults.Problem(StatusCodes.Status401Unauthorized, "Webhook signature not verified", inbound.Problem!);
+        }
+
+        idempotencyKey ??= inbound.WebhookId is { } webhookId ? $"webhook-id:{webhookId}" : null;
         var traceParent = PipelineTelemetry.CurrentOrNewTraceParent(request.Headers["traceparent"].FirstOrDefault());
         SubmissionResult result;
         try

@@ -22,6 +22,7 @@ public sealed class PipelineRoutesTests(AzuriteFixture azurite)
         options.Settings["AzureWebJobsStorage"] = azurite.ConnectionString;
         options.Settings["GenerationRequestsQueue"] = $"gen-{suffix}";
         options.Settings["InboxEventsQueue"] = $"inbox-events-{suffix}";
+        options.Settings["WebhookDeliveriesQueue"] = $"webhooks-{suffix}";
         options.Settings["JobsContainer"] = $"jobs-{suffix}";
         options.Settings["ImagesContainer"] = $"images-{suffix}";
         options.Settings["InboxContainer"] = $"inbox-{suffix}";

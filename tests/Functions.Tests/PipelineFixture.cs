@@ -52,5 +52,6 @@ public sealed class PipelineFixture : IAsyncLifetime
     }
 
     /// <summary>The app's services on fresh containers and queues, so tests cannot see each other's jobs or messages.</summary>
-    public PipelineHarness CreateHarness(IReadOnlyDictionary<string, string?>? settings = null) => new(this, settings);
+    public PipelineHarness CreateHarness(IReadOnlyDictionary<string, string?>? settings = null, Action<Microsoft.Extensions.DependencyInjection.IServiceCollection>? configureServices = null) =>
+        new(this, settings, configureServices);
 }

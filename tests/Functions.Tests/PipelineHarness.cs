@@ -20,7 +20,8 @@ public sealed class PipelineHarness : IAsyncDisposable
     private readonly PipelineFixture _fixture;
     private readonly ServiceProvider _services;
 
-    public PipelineHarness(PipelineFixture fixture, IReadOnlyDictionary<string, string?>? settings)
+    /// <param name="configureServices">Registrations made before the app's own (which are TryAdd), e.g. a name resolver for the callback tests.</param>
+    public PipelineHarness(PipelineFixture fixture, IReadOnlyDictionary<string, string?>? settings, Action<IServiceCollection>? configureServices = null)
     {
         _fixture = fixture;
         var suffix = Guid.NewGuid().ToString("N")[..12];
@@ -48,6 +49,7 @@ public sealed class PipelineHarness : IAsyncDisposable
         Configuration = new ConfigurationBuilder().AddInMemoryCollection(values).Build();
         var services = new ServiceCollection();
         services.AddLogging();
+        configureServices?.Invoke(services);
         services.AddSeedreamPipeline(Configuration);
         _services = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true });
         Storage = _services.GetRequiredService<PipelineStorage>();
@@ -94,6 +96,10 @@ public sealed class PipelineHarness : IAsyncDisposable
     /// <summary>POST /api/generations/{id}/cancel.</summary>
     public Task<HttpResult> CancelAsync(string id) =>
         InvokeHttpAsync("POST", $"/api/generations/{id}/cancel", request => Create<CancelGeneration>().RunAsync(request, id, CancellationToken.None), null, null, null);
+
+    /// <summary>POST /api/generations/{id}/webhook/redeliver.</summary>
+    public Task<HttpResult> RedeliverWebhookAsync(string id) =>
+        InvokeHttpAsync("POST", $"/api/generations/{id}/webhook/redeliver", request => Create<RedeliverWebhook>().RunAsync(request, id, CancellationToken.None), null, null, null);
 
     /// <summary>Submits over HTTP, runs the queue until it is empty and returns the job as the status API shows it.</summary>
     public async Task<JsonElement> SubmitAndRunAsync(string json)

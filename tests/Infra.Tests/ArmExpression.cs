@@ -197,7 +197,11 @@ internal sealed class ArmExpression
     }
 
     /// <summary>A deployment-time value: the expression text, marked so it cannot be mistaken for a literal.</summary>
-    private JsonValue Opaque(int start) => JsonValue.Create($"⟨{_text[start.._position]}⟩");
+    // Inside a copy loop the same text means a different value per copy: the copy index is part of what it stands for.
+    private JsonValue Opaque(int start) =>
+        JsonValue.Create(_copyIndex is int index && _text[start.._position].Contains("copyIndex()", StringComparison.Ordinal)
+            ? $"⟨{_text[start.._position]}⟩[copy {index}]"
+            : $"⟨{_text[start.._position]}⟩");
 
     private string ReadStringLiteral()
     {

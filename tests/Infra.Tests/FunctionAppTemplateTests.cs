@@ -88,6 +88,7 @@ public sealed class FunctionAppTemplateTests(CompiledInfrastructure infrastructu
         Assert.Equal($"Authorization=AAD;ClientId={identityClientId}", settings["APPLICATIONINSIGHTS_AUTHENTICATION_STRING"]);
         Assert.Equal("generation-requests", settings["GenerationRequestsQueue"]);
         Assert.Equal("inbox-events", settings["InboxEventsQueue"]);
+        Assert.Equal("webhook-deliveries", settings["WebhookDeliveriesQueue"]);
         Assert.Equal("images", settings["ImagesContainer"]);
         Assert.Equal("jobs", settings["JobsContainer"]);
         Assert.Equal("inbox", settings["InboxContainer"]);
@@ -145,7 +146,7 @@ public sealed class FunctionAppTemplateTests(CompiledInfrastructure infrastructu
     {
         var config = infrastructure.Single("Microsoft.Web/sites/config");
         Assert.EndsWith("/appsettings", config.Name, StringComparison.Ordinal);
-        Assert.Equal("[union(variables('appSettings'), variables('seedreamBaseUrlSettings'))]", config.Definition["properties"]!.GetValue<string>());
+        Assert.Equal("[union(variables('appSettings'), variables('seedreamBaseUrlSettings'), parameters('webhookKeyVaultReferences'))]", config.Definition["properties"]!.GetValue<string>());
         return config.Scope.VariableValue("appSettings")!.AsObject()
             .ToDictionary(setting => setting.Key, setting => ArmExpression.AsString(setting.Value));
     }

@@ -16,7 +16,7 @@ public sealed class MonitoringAndSecretsTemplateTests(CompiledInfrastructure inf
     public void Key_vault_uses_rbac_and_stores_the_api_key_from_a_secure_parameter()
     {
         var vault = infrastructure.Single("Microsoft.KeyVault/vaults");
-        var secret = infrastructure.Single("Microsoft.KeyVault/vaults/secrets");
+        var secret = infrastructure.OfType("Microsoft.KeyVault/vaults/secrets").Single(s => s.LeafName == "seedream-api-key");
         var apiKeyParameter = infrastructure.Template["parameters"]!["seedreamApiKey"]!;
 
         Assert.True(vault.Evaluate("properties", "enableRbacAuthorization")!.GetValue<bool>());
@@ -25,6 +25,25 @@ public sealed class MonitoringAndSecretsTemplateTests(CompiledInfrastructure inf
         Assert.Equal("⟨parameters('seedreamApiKey')⟩", secret.EvaluateString("properties", "value"));
         Assert.Equal("securestring", apiKeyParameter["type"]!.GetValue<string>());
         Assert.Null(apiKeyParameter["defaultValue"]);
+    }
+
+    [Fact]
+    public void Webhook_secrets_are_stored_only_when_given_from_secure_parameters_and_reach_the_app_as_key_vault_references()
+    {
+        var secrets = infrastructure.OfType("Microsoft.KeyVault/vaults/secrets").Where(s => s.LeafName.StartsWith("webhook-", StringComparison.Ordinal)).ToList();
+        Assert.Equal(["webhook-inbound-secret", "webhook-signing-secret", "webhook-signing-secret-next"], secrets.Select(s => s.LeafName).Order(StringComparer.Ordinal));
+        Assert.All(secrets, s => Assert.Contains("given", s.Definition["condition"]!.GetValue<string>(), StringComparison.Ordinal));
+        foreach (var name in new[] { "webhookSigningSecret", "webhookSigningSecretNext", "webhookInboundSecret" })
+        {
+            var parameter = infrastructure.Template["parameters"]![name]!;
+            Assert.Equal("securestring", parameter["type"]!.GetValue<string>());
+            Assert.Equal(string.Empty, parameter["defaultValue"]!.GetValue<string>());
+        }
+
+        var references = infrastructure.Module("key-vault").Template["outputs"]!["webhookKeyVaultReferences"]!["value"]!.GetValue<string>();
+        Assert.Contains("@Microsoft.KeyVault(SecretUri=", references, StringComparison.Ordinal);
+        Assert.Contains("Webhooks__SigningSecrets__1", infrastructure.Module("key-vault").Template.ToJsonString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("webhookSigningSecret", references, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -21,7 +21,8 @@ public sealed class RoleAssignmentTemplateTests(CompiledInfrastructure infrastru
         var inboxEventsQueue = Resource("Microsoft.Storage/storageAccounts/queueServices/queues", "inbox-events");
         var deadLetterContainer = Resource("Microsoft.Storage/storageAccounts/blobServices/containers", "inbox-deadletter");
         var topic = infrastructure.Single("Microsoft.EventGrid/topics").Id;
-        var apiKeySecret = infrastructure.Single("Microsoft.KeyVault/vaults/secrets").Id;
+        var apiKeySecret = Resource("Microsoft.KeyVault/vaults/secrets", "seedream-api-key");
+        var webhookSecrets = new[] { "webhook-signing-secret", "webhook-signing-secret-next", "webhook-inbound-secret" }.Select(name => Resource("Microsoft.KeyVault/vaults/secrets", name));
         var applicationInsights = infrastructure.Single("Microsoft.Insights/components").Id;
 
         (string Principal, string Role, string Scope)[] expected =
@@ -34,6 +35,7 @@ public sealed class RoleAssignmentTemplateTests(CompiledInfrastructure infrastru
             ($"reference({app}).principalId", MonitoringMetricsPublisher, applicationInsights),
             ($"reference({systemTopic}).identity.principalId", StorageQueueDataMessageSender, inboxEventsQueue),
             ($"reference({systemTopic}).identity.principalId", StorageBlobDataContributor, deadLetterContainer),
+            .. webhookSecrets.Select(secret => ($"reference({app}).principalId", KeyVaultSecretsUser, secret)),
         ];
 
         var actual = infrastructure.OfType("Microsoft.Authorization/roleAssignments").Select(assignment => (

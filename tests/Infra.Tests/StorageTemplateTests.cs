@@ -34,7 +34,7 @@ public sealed class StorageTemplateTests(CompiledInfrastructure infrastructure)
         var queues = infrastructure.OfType("Microsoft.Storage/storageAccounts/queueServices/queues");
 
         Assert.Equal(
-            ["generation-requests", "generation-requests-poison", "inbox-events", "inbox-events-poison"],
+            ["generation-requests", "generation-requests-poison", "inbox-events", "inbox-events-poison", "webhook-deliveries", "webhook-deliveries-poison"],
             queues.Select(queue => queue.LeafName).Order(StringComparer.Ordinal));
     }
 

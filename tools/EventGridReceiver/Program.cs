@@ -13,6 +13,9 @@ builder.Logging.SetMinimumLevel(LogLevel.Warning);
 var key = builder.Configuration["Receiver:Key"] is { Length: > 0 } configured ? configured : EventGridReceiverServer.DefaultKey;
 var app = builder.Build();
 app.MapEventGridReceiver(new ReceivedEvents(), key, Console.Out);
+
+// Callbacks of the pipeline's jobs (a submission's webhook.url): verified with the secret the pipeline signs with.
+new WebhookReceiver(builder.Configuration["Receiver:WebhookSecret"] is { Length: > 0 } secret ? secret : WebhookReceiver.LocalSecret).Map(app, Console.Out);
 app.Lifetime.ApplicationStarted.Register(() =>
-    Console.WriteLine($"Event Grid receiver: {string.Join(", ", app.Urls.Select(url => url.TrimEnd('/') + EventGridReceiverEndpoints.Route))}"));
+    Console.WriteLine($"Event Grid receiver: {string.Join(", ", app.Urls.Select(url => url.TrimEnd('/') + EventGridReceiverEndpoints.Route))}; callbacks: {WebhookReceiver.Route}/{{name}}"));
 app.Run();

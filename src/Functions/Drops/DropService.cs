@@ -226,7 +226,7 @@ public sealed class DropService
         var submission = drop?.Submission;
         var job = JobFactory.Create(jobId, JobSource, submission?.Request, drop?.BodyHash,
             submission is null ? null : new Dictionary<string, string>(submission.Metadata),
-            PipelineTelemetry.CurrentOrNewTraceParent(null), source, submission?.Deadline);
+            PipelineTelemetry.CurrentOrNewTraceParent(null), source, submission?.Deadline, submission?.Webhook);
         return error is null ? job : JobFactory.Reject(job, error, _time.GetUtcNow());
     }
 }

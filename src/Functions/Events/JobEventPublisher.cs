@@ -32,8 +32,13 @@ public class JobEventPublisher
     public static string TerminalEventId(string jobId, string type) =>
         $"{jobId}.{type[(type.LastIndexOf('.') + 1)..].ToLowerInvariant()}";
 
-    public virtual async Task PublishTerminalAsync(GenerationJob job, CancellationToken cancellationToken)
+    public virtual async Task PublishTerminalAsync(GenerationJob job, CancellationToken cancellationToken) =>
+        await SendAsync(CreateTerminalEvent(job), cancellationToken).ConfigureAwait(false);
+
+    /// <summary>The job's terminal CloudEvent, as Event Grid and the job's callback get it.</summary>
+    public CloudEvent CreateTerminalEvent(GenerationJob job)
     {
+        ArgumentNullException.ThrowIfNull(job);
         var terminal = job.TerminalEvent ?? throw new InvalidOperationException($"Job {job.Id} has no terminal event to publish.");
         var data = new ImageSeriesEventData(
             job.Id,
@@ -46,14 +51,28 @@ public class JobEventPublisher
             job.Error,
             job.Metadata,
             job.SourceBlob);
-        await SendAsync(Create(job, terminal.Id, terminal.Type, data), cancellationToken).ConfigureAwait(false);
+        return Create(job, terminal.Id, terminal.Type, data);
     }
 
-    public virtual async Task PublishImageStoredAsync(GenerationJob job, StoredImage image, CancellationToken cancellationToken)
+    public virtual async Task PublishImageStoredAsync(GenerationJob job, StoredImage image, CancellationToken cancellationToken) =>
+        await SendAsync(CreateImageStoredEvent(job, image), cancellationToken).ConfigureAwait(false);
+
+    /// <summary>One stored image's CloudEvent, as Event Grid and the job's callback get it.</summary>
+    public CloudEvent CreateImageStoredEvent(GenerationJob job, StoredImage image)
     {
+        ArgumentNullException.ThrowIfNull(job);
+        ArgumentNullException.ThrowIfNull(image);
         var data = new ImageStoredEventData(job.Id, Model(job), new ImageEventData(image.Index, image.BlobUrl, image.ContentType, image.Size, image.Width, image.Height, image.Bytes), job.Metadata);
-        await SendAsync(Create(job, $"{job.Id}.image.{image.Index}", ImageStoredType, data), cancellationToken).ConfigureAwait(false);
+        return Create(job, ImageStoredEventId(job.Id, image.Index), ImageStoredType, data);
     }
+
+    /// <summary>Stable per job and image: <c>{jobId}.image.{index}</c>.</summary>
+    public static string ImageStoredEventId(string jobId, int index) => $"{jobId}.image.{index}";
+
+    /// <summary>Publishes an event made elsewhere (a callback that gave up) on the pipeline's topic.</summary>
+    public virtual Task PublishAsync(CloudEvent cloudEvent, CancellationToken cancellationToken) => SendAsync(cloudEvent, cancellationToken);
+
+    public string Source => _options.Source;
 
     private CloudEvent Create<T>(GenerationJob job, string id, string type, T data)
     {

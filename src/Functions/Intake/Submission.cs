@@ -16,6 +16,9 @@ public sealed class Submission
     /// <summary>W3C trace context a queue producer passed along; null when absent or unusable.</summary>
     public string? TraceParent { get; init; }
 
+    /// <summary>The submission's own callback (<c>webhook</c>); null when it named none.</summary>
+    public WebhookSubscription? Webhook { get; init; }
+
     /// <summary>SHA-256 of the raw bytes, lowercase hex: idempotency and redelivery checks compare it.</summary>
     public required string BodyHash { get; init; }
 }

@@ -11,7 +11,7 @@ namespace Seedream.Functions;
 /// The one front door: HTTP bodies, producers' queue messages and drops all pass here. Raw bytes in; a typed
 /// <see cref="Submission"/> or every problem (field path + message) out. Steps, in order: size, strict JSON
 /// (<see cref="StrictJsonReader"/>), the pipeline's own fields (<c>id</c>, <c>traceparent</c>, <c>metadata</c>,
-/// <c>deadline</c>), the typed bind (<see cref="RequestBinder"/>), inbox references (drops), text rules, the client's
+/// <c>deadline</c>, <c>webhook</c>), the typed bind (<see cref="RequestBinder"/>), inbox references (drops), text rules, the client's
 /// validator, the count rule, the model catalog, and the reference images (<see cref="ReferenceImageChecker"/>).
 /// </summary>
 public sealed partial class SubmissionIntake
@@ -27,10 +27,13 @@ public sealed partial class SubmissionIntake
     private readonly InboxReferenceResolver _inbox;
     private readonly ModelCatalog _catalog;
     private readonly TimeProvider _time;
+    private readonly WebhookTargetRules _webhooks;
 
     public SubmissionIntake(
-        IOptions<IntakeOptions> options, IOptions<PipelineOptions> pipeline, ReferenceImageChecker references, InboxReferenceResolver inbox, ModelCatalog catalog, TimeProvider time)
+        IOptions<IntakeOptions> options, IOptions<PipelineOptions> pipeline, ReferenceImageChecker references, InboxReferenceResolver inbox, ModelCatalog catalog, TimeProvider time,
+        WebhookTargetRules webhooks)
     {
+        _webhooks = webhooks;
         _options = options.Value;
         _pipeline = pipeline.Value;
         _references = references;
@@ -72,6 +75,7 @@ public sealed partial class SubmissionIntake
 
         var metadata = TakeMetadata(root, problems);
         var deadline = DeadlineRules.Take(root, origin == IntakeOrigin.Http ? context.CancelAfter : null, _time.GetUtcNow(), _options.MaxDeadline, problems);
+        var webhook = await _webhooks.TakeAsync(root, problems, cancellationToken).ConfigureAwait(false);
         if (RequestBinder.Bind(root, problems) is not { } request)
         {
             return IntakeResult.Refused(problems, hash, id);
@@ -117,6 +121,7 @@ public sealed partial class SubmissionIntake
             Deadline = deadline,
             TraceParent = traceParent,
             BodyHash = hash,
+            Webhook = webhook,
         });
     }
 

@@ -107,6 +107,9 @@ public sealed class GenerationJob
 
     public TerminalEvent? TerminalEvent { get; set; }
 
+    /// <summary>The submission's callback; its deliveries are recorded beside the job (<see cref="WebhookDeliveryLog"/>).</summary>
+    public WebhookSubscription? Webhook { get; set; }
+
     [JsonIgnore]
     public bool IsTerminal => IsTerminalStatus(Status);
 

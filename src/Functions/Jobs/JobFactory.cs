@@ -22,7 +22,8 @@ public static class JobFactory
         Dictionary<string, string>? metadata,
         string traceParent,
         SourceBlob? sourceBlob = null,
-        DateTimeOffset? deadline = null) => new()
+        DateTimeOffset? deadline = null,
+        WebhookSubscription? webhook = null) => new()
         {
             Id = id,
             Source = source,
@@ -33,6 +34,7 @@ public static class JobFactory
             Metadata = metadata ?? [],
             TraceParent = traceParent,
             Deadline = deadline,
+            Webhook = webhook,
         };
 
     /// <summary>A job refused before it could run: failed at once; the runner publishes its Failed event.</summary>

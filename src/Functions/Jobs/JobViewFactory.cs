@@ -21,7 +21,11 @@ public sealed record JobView(
     JobError? Error,
     SourceBlob? SourceBlob = null,
     DateTimeOffset? Deadline = null,
-    DateTimeOffset? CancelRequestedAt = null);
+    DateTimeOffset? CancelRequestedAt = null,
+    WebhookView? Webhook = null);
+
+/// <summary>The job's callback as the status API and the view page show it: target, events, and every attempt of every notification.</summary>
+public sealed record WebhookView(Uri Url, IReadOnlyList<string> Events, IReadOnlyList<WebhookNotification> Notifications);
 
 public sealed record JobProgress(int ImagesStored, int ImagesFailed, bool GenerationAnswered);
 
@@ -30,8 +34,13 @@ public sealed record ImageView(int Index, string BlobName, Uri Url, DateTimeOffs
 public sealed class JobViewFactory
 {
     private readonly ImageStore _images;
+    private readonly WebhookDeliveryStore? _webhooks;
 
-    public JobViewFactory(ImageStore images) => _images = images;
+    public JobViewFactory(ImageStore images, WebhookDeliveryStore? webhooks = null)
+    {
+        _images = images;
+        _webhooks = webhooks;
+    }
 
     public async Task<JobView> CreateAsync(GenerationJob job, CancellationToken cancellationToken)
     {
@@ -59,8 +68,12 @@ public sealed class JobViewFactory
             job.Error,
             job.SourceBlob,
             job.Deadline,
-            job.CancelRequestedAt);
+            job.CancelRequestedAt,
+            job.Webhook is { } webhook ? new WebhookView(webhook.Url, webhook.Events, await DeliveriesAsync(job.Id, cancellationToken).ConfigureAwait(false)) : null);
     }
+
+    private async Task<IReadOnlyList<WebhookNotification>> DeliveriesAsync(string jobId, CancellationToken cancellationToken) =>
+        _webhooks is null ? [] : (await _webhooks.GetAsync(jobId, cancellationToken).ConfigureAwait(false))?.Notifications ?? [];
 
     /// <summary>Base64 reference images (<c>data:</c> URIs) can be megabytes; the view names them instead of echoing them.</summary>
     public static JsonNode? ElideInlineReferences(ImageGenerationRequest? request)

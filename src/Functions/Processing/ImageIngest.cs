@@ -35,9 +35,11 @@ internal sealed class ImageIngest
     private readonly JobEventPublisher _events;
     private readonly PipelineMetrics _metrics;
     private readonly ILogger<ImageIngest> _logger;
+    private readonly WebhookNotifier _webhooks;
 
-    public ImageIngest(ImageStore images, JobEventPublisher events, PipelineMetrics metrics, ILogger<ImageIngest> logger)
+    public ImageIngest(ImageStore images, JobEventPublisher events, PipelineMetrics metrics, ILogger<ImageIngest> logger, WebhookNotifier webhooks)
     {
+        _webhooks = webhooks;
         _images = images;
         _events = events;
         _metrics = metrics;
@@ -85,5 +87,7 @@ internal sealed class ImageIngest
         {
             await _events.PublishImageStoredAsync(writer.Job, stored, cancellationToken).ConfigureAwait(false);
         }
+
+        await _webhooks.ImageStoredAsync(writer.Job, stored, cancellationToken).ConfigureAwait(false);
     }
 }

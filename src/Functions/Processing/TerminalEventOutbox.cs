@@ -16,9 +16,11 @@ internal sealed class TerminalEventOutbox
     private readonly JobRecheck _recheck;
     private readonly PipelineMetrics _metrics;
     private readonly ILogger<TerminalEventOutbox> _logger;
+    private readonly WebhookNotifier _webhooks;
 
-    public TerminalEventOutbox(JobEventPublisher events, JobRecheck recheck, PipelineMetrics metrics, ILogger<TerminalEventOutbox> logger)
+    public TerminalEventOutbox(JobEventPublisher events, JobRecheck recheck, PipelineMetrics metrics, ILogger<TerminalEventOutbox> logger, WebhookNotifier webhooks)
     {
+        _webhooks = webhooks;
         _events = events;
         _recheck = recheck;
         _metrics = metrics;
@@ -58,6 +60,9 @@ internal sealed class TerminalEventOutbox
     public async Task PublishClaimedAsync(JobWriter writer, CancellationToken cancellationToken)
     {
         await _events.PublishTerminalAsync(writer.Job, cancellationToken).ConfigureAwait(false);
+
+        // Before the event is marked published: a crash here repeats the callback (same webhook-id) rather than losing it.
+        await _webhooks.JobEndedAsync(writer.Job, cancellationToken).ConfigureAwait(false);
         var publishedAt = writer.Now;
         while (writer.Job.TerminalEvent is { PublishedAt: null })
         {

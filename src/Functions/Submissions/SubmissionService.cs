@@ -159,5 +159,5 @@ public sealed class SubmissionService
     private static string NewJobId() => Guid.CreateVersion7().ToString("N");
 
     private static GenerationJob NewJob(string id, string source, string bodyHash, Submission? submission, string traceParent) =>
-        JobFactory.Create(id, source, submission?.Request, bodyHash, submission is null ? null : new Dictionary<string, string>(submission.Metadata), traceParent, deadline: submission?.Deadline);
+        JobFactory.Create(id, source, submission?.Request, bodyHash, submission is null ? null : new Dictionary<string, string>(submission.Metadata), traceParent, deadline: submission?.Deadline, webhook: submission?.Webhook);
 }

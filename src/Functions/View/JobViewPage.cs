@@ -116,6 +116,7 @@ internal static class JobViewPage
         AppendImages(html, view, links);
         AppendFailures(html, view.Failures);
         AppendMetadata(html, view.Metadata);
+        AppendWebhook(html, view.Webhook);
         if (view.Request is not null)
         {
             html.Append("<details><summary>Request sent to Seedream</summary><pre>")
@@ -342,6 +343,39 @@ internal static class JobViewPage
         {
             html.Append("<tr><td>").Append(failure.Index).Append("</td><td><code>").Append(Encode(failure.Code))
                 .Append("</code></td><td>").Append(Encode(failure.Message)).Append("</td></tr>\n");
+        }
+
+        html.Append("</tbody>\n</table>\n");
+    }
+
+    /// <summary>The callback and every delivery attempt: when, what the receiver answered, when the next one is due.</summary>
+    private static void AppendWebhook(StringBuilder html, WebhookView? webhook)
+    {
+        if (webhook is null)
+        {
+            return;
+        }
+
+        // The query can carry the receiver's own token; the page names the target without it.
+        html.Append("<h2>Callback</h2>\n<p><code>").Append(Encode(webhook.Url.GetLeftPart(UriPartial.Path))).Append("</code> · ")
+            .Append(Encode(string.Join(", ", webhook.Events))).Append("</p>\n");
+        if (webhook.Notifications.Count == 0)
+        {
+            html.Append("<p class=\"note\">No notification sent yet.</p>\n");
+            return;
+        }
+
+        html.Append("<table>\n<thead><tr><th>Notification</th><th>State</th><th>Attempt</th><th>At</th><th>Answer</th><th>Next attempt</th></tr></thead>\n<tbody>\n");
+        foreach (var notification in webhook.Notifications)
+        {
+            foreach (var attempt in notification.Attempts)
+            {
+                html.Append("<tr><td><code>").Append(Encode(notification.WebhookId)).Append("</code></td><td>")
+                    .Append(Encode(JsonNamingPolicy.SnakeCaseLower.ConvertName(notification.State.ToString()))).Append("</td><td>").Append(attempt.Number)
+                    .Append("</td><td>").Append(Encode(Timestamp(attempt.At))).Append("</td><td>")
+                    .Append(Encode(attempt.Status is int status ? $"HTTP {status}" : ClipNoted(attempt.Error ?? string.Empty))).Append("</td><td>")
+                    .Append(attempt.NextAttemptAt is { } next ? Encode(Timestamp(next)) : "–").Append("</td></tr>\n");
+            }
         }
 
         html.Append("</tbody>\n</table>\n");

@@ -39,6 +39,7 @@ public sealed class DevHostOperationsTests(PipelineFixture fixture) : IAsyncLife
             ["AzureWebJobsStorage"] = fixture.Azurite.ConnectionString,
             ["GenerationRequestsQueue"] = $"gen-{suffix}",
             ["InboxEventsQueue"] = $"inbox-{suffix}",
+            ["WebhookDeliveriesQueue"] = $"webhooks-{suffix}",
             ["ImagesContainer"] = $"images-{suffix}",
             ["JobsContainer"] = $"jobs-{suffix}",
             ["InboxContainer"] = $"inbox-{suffix}",

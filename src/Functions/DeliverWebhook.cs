@@ -1,0 +1,39 @@
+using Azure.Storage.Queues.Models;
+using Microsoft.Azure.Functions.Worker;
+
+namespace Seedream.Functions;
+
+/// <summary>Delivers callbacks from the <c>webhook-deliveries</c> queue, one attempt per message; never inside a generation worker.</summary>
+public sealed class DeliverWebhook
+{
+    private readonly WebhookDeliverer _deliverer;
+
+    public DeliverWebhook(WebhookDeliverer deliverer) => _deliverer = deliverer;
+
+    [Function(nameof(DeliverWebhook))]
+    public Task RunAsync(
+        [QueueTrigger("%WebhookDeliveriesQueue%", Connection = PipelineStorageOptions.ConnectionName)] QueueMessage message,
+        CancellationToken cancellationToken) =>
+        _deliverer.DeliverAsync(message, cancellationToken);
+}
+
+/// <summary>Delivery messages that failed on every dequeue (storage unreachable, say): dead-lettered with the reason, never silently dropped.</summary>
+public sealed class ProcessPoisonWebhookDelivery
+{
+    private readonly DeadLetters _deadLetters;
+    private readonly WebhookQueue _queue;
+
+    public ProcessPoisonWebhookDelivery(DeadLetters deadLetters, WebhookQueue queue)
+    {
+        _deadLetters = deadLetters;
+        _queue = queue;
+    }
+
+    [Function(nameof(ProcessPoisonWebhookDelivery))]
+    public Task RunAsync(
+        [QueueTrigger("%WebhookDeliveriesQueue%-poison", Connection = PipelineStorageOptions.ConnectionName)] QueueMessage message,
+        CancellationToken cancellationToken) =>
+        _deadLetters.WriteAsync(
+            DeadLetter.From(_queue.Client.Name + "-poison", message, "HandlerFailed", "The webhook delivery failed on every dequeue; the notification was not sent. Redeliver it with POST /api/generations/{id}/webhook/redeliver."),
+            cancellationToken);
+}
