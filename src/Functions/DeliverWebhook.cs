@@ -17,8 +17,11 @@ public sealed class DeliverWebhook
         _deliverer.DeliverAsync(message, cancellationToken);
 }
 
-/// <summary>Delivery messages that failed on every dequeue (storage unreachable, say): dead-lettered with the reason, never silently dropped.</summary>
-public sealed class ProcessPoisonWebhookDelivery
+/// <summary>
+/// Delivery messages that failed on every dequeue (storage unreachable, say): dead-lettered with the reason, never
+/// silently dropped. Not a function: <see cref="PoisonQueueDrain"/> reads the poison queue and calls it.
+/// </summary>
+public sealed class ProcessPoisonWebhookDelivery : IPoisonQueueHandler
 {
     private readonly DeadLetters _deadLetters;
     private readonly WebhookQueue _queue;
@@ -29,11 +32,10 @@ public sealed class ProcessPoisonWebhookDelivery
         _queue = queue;
     }
 
-    [Function(nameof(ProcessPoisonWebhookDelivery))]
-    public Task RunAsync(
-        [QueueTrigger("%WebhookDeliveriesQueue%-poison", Connection = PipelineStorageOptions.ConnectionName)] QueueMessage message,
-        CancellationToken cancellationToken) =>
+    public string PoisonQueue => _queue.Client.Name + "-poison";
+
+    public Task RunAsync(QueueMessage message, CancellationToken cancellationToken) =>
         _deadLetters.WriteAsync(
-            DeadLetter.From(_queue.Client.Name + "-poison", message, "HandlerFailed", "The webhook delivery failed on every dequeue; the notification was not sent. Redeliver it with POST /api/generations/{id}/webhook/redeliver."),
+            DeadLetter.From(PoisonQueue, message, "HandlerFailed", "The webhook delivery failed on every dequeue; the notification was not sent. Redeliver it with POST /api/generations/{id}/webhook/redeliver."),
             cancellationToken);
 }

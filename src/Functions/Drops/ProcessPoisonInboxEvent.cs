@@ -1,4 +1,5 @@
 using Azure.Storage.Queues.Models;
+using Microsoft.Extensions.Options;
 
 namespace Seedream.Functions;
 
@@ -7,11 +8,17 @@ namespace Seedream.Functions;
 /// <see cref="PoisonQueueDrain"/> reads the poison queue and calls it (a trigger on a <c>-poison</c> queue loops forever
 /// on text the real Functions host cannot decode, issue 19).
 /// </summary>
-public sealed class ProcessPoisonInboxEvent
+public sealed class ProcessPoisonInboxEvent : IPoisonQueueHandler
 {
     private readonly DropService _drops;
 
-    public ProcessPoisonInboxEvent(DropService drops) => _drops = drops;
+    public ProcessPoisonInboxEvent(DropService drops, IOptions<DropStorageOptions> options)
+    {
+        _drops = drops;
+        PoisonQueue = options.Value.InboxEventsQueue + "-poison";
+    }
+
+    public string PoisonQueue { get; }
 
     /// <param name="message">The message as a queue trigger would bind it (base64-decoded).</param>
     public Task RunAsync(QueueMessage message, CancellationToken cancellationToken) =>

@@ -34,11 +34,20 @@ public static class IntakeServiceCollectionExtensions
                 : new QueueServiceClient(connection.Value, options));
         });
         services.TryAddSingleton<IntakeStorageInitializer>();
-        services.TryAddSingleton<ProcessPoisonGenerationRequest>();
-        services.TryAddSingleton<ProcessPoisonInboxEvent>();
+        services.AddPoisonQueueHandler<ProcessPoisonGenerationRequest>();
+        services.AddPoisonQueueHandler<ProcessPoisonInboxEvent>();
         services.TryAddSingleton<PoisonQueueDrain>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, IntakeStorageInitializer>(provider => provider.GetRequiredService<IntakeStorageInitializer>()));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, PoisonQueueDrain>(provider => provider.GetRequiredService<PoisonQueueDrain>()));
+        return services;
+    }
+
+    /// <summary>Hands <typeparamref name="THandler"/>'s poison queue to <see cref="PoisonQueueDrain"/> (no function triggers on a poison queue).</summary>
+    public static IServiceCollection AddPoisonQueueHandler<THandler>(this IServiceCollection services)
+        where THandler : class, IPoisonQueueHandler
+    {
+        services.TryAddSingleton<THandler>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IPoisonQueueHandler, THandler>(provider => provider.GetRequiredService<THandler>()));
         return services;
     }
 }

@@ -12,7 +12,7 @@ namespace Seedream.Functions;
 /// <c>-poison</c>, where such a trigger cannot decode it either: the host retook it every 10 minutes, forever (issue 19).
 /// Every <c>Intake:PoisonSweepInterval</c> this drain reads both poison queues without decoding: text that is not
 /// base64 is dead-lettered (<c>UndecodableMessage</c>, with a Failed event); the rest is decoded and handed to its
-/// queue's poison handler (<see cref="ProcessPoisonGenerationRequest"/>, <see cref="ProcessPoisonInboxEvent"/>), which ends its job (or dead-letters what it cannot end). A message whose handling keeps
+/// queue's <see cref="IPoisonQueueHandler"/>, which ends its job (or dead-letters what it cannot end). A message whose handling keeps
 /// failing (storage down) is dead-lettered after <see cref="MaxAttempts"/> receipts. Each message is deleted only
 /// after it left its trace, so a crash mid-way repeats the handling, which is idempotent.
 /// </summary>
@@ -32,17 +32,13 @@ public sealed class PoisonQueueDrain : BackgroundService
     private readonly ILogger<PoisonQueueDrain> _logger;
 
     public PoisonQueueDrain(
-        RawQueueServiceClient rawQueues, DeadLetters deadLetters, ProcessPoisonGenerationRequest requests, ProcessPoisonInboxEvent drops, IOptions<IntakeOptions> options,
-        IOptions<PipelineStorageOptions> pipeline, IOptions<DropStorageOptions> dropNames, ILogger<PoisonQueueDrain> logger)
+        RawQueueServiceClient rawQueues, DeadLetters deadLetters, IEnumerable<IPoisonQueueHandler> handlers, IOptions<IntakeOptions> options,
+        ILogger<PoisonQueueDrain> logger)
     {
         _rawQueues = rawQueues.Client;
         _deadLetters = deadLetters;
         _options = options.Value;
-        _poisonQueues =
-        [
-            (pipeline.Value.GenerationRequestsPoisonQueue, requests.RunAsync),
-            (dropNames.Value.InboxEventsQueue + "-poison", drops.RunAsync),
-        ];
+        _poisonQueues = [.. handlers.Select(h => (h.PoisonQueue, (Func<QueueMessage, CancellationToken, Task>)h.RunAsync))];
         _logger = logger;
     }
 

@@ -24,6 +24,7 @@ public static class WebhookServiceCollectionExtensions
         services.TryAddSingleton<WebhookSender>();
         services.TryAddSingleton<WebhookDeliverer>();
         services.TryAddSingleton<InboundWebhookVerifier>();
+        services.AddPoisonQueueHandler<ProcessPoisonWebhookDelivery>();
         return services;
     }
 }
