@@ -71,7 +71,7 @@ public sealed partial class SubmissionIntake
         }
 
         var metadata = TakeMetadata(root, problems);
-        var deadline = DeadlineRules.Take(root, origin == IntakeOrigin.Http ? context.CancelAfter : null, _time.GetUtcNow(), _options.MaxDeadline, problems);
+        var deadline = DeadlineRules.Take(root, origin == IntakeOrigin.Http ? context.CancelAfter : null, _time.GetUtcNow(), _options.MaxDeadline, problems, context.SubmittedAt);
         if (RequestBinder.Bind(root, problems) is not { } request)
         {
             return IntakeResult.Refused(problems, hash, id);
