@@ -19,7 +19,9 @@ internal static class StoreMemoryChild
         var sink = arguments.RequiredText("sink");
         var gateway = new Uri(arguments.RequiredText("emulator"));
         var storage = arguments.OptionalText("storage");
-        var json = StoreRequests.Json(arguments.RequiredText("model"), arguments.RequiredText("size"), arguments.Integer("images", 1), arguments.OptionalText("format"));
+        // b64_json by default; url measures the download path (each image fetched from its result URL).
+        var responseFormat = arguments.OptionalText("response-format") ?? "b64_json";
+        var json = StoreRequests.Json(arguments.RequiredText("model"), arguments.RequiredText("size"), arguments.Integer("images", 1), arguments.OptionalText("format"), responseFormat);
         Func<string, ImageSink, CancellationToken, Task<StoreOutcome>> store = path switch
         {
             "ours" => CreateOurPath(gateway),
@@ -29,7 +31,7 @@ internal static class StoreMemoryChild
 
         await using (var warmUpSink = ImageSink.Create(sink, storage, "warm-up"))
         {
-            await store(StoreRequests.WarmUpJson(), warmUpSink, cancellationToken).ConfigureAwait(false);
+            await store(StoreRequests.WarmUpJson(responseFormat), warmUpSink, cancellationToken).ConfigureAwait(false);
         }
 
         await using var measuredSink = ImageSink.Create(sink, storage, $"{path}-{Guid.NewGuid():N}");
@@ -52,6 +54,9 @@ internal static class StoreMemoryChild
     {
         var options = new SeedreamClientOptions { ApiKey = EmulatorProcess.ApiKey };
         options.BaseUrls.Add(gateway);
+        // The emulator's result URLs are on loopback over http.
+        options.Downloads.AllowPrivateNetworks = true;
+        options.Downloads.AllowHttp = true;
         var client = new SeedreamClient(options);
         return async (json, sink, cancellationToken) =>
         {

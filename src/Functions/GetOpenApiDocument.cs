@@ -18,6 +18,6 @@ public sealed class GetOpenApiDocument
         var path = (request.PathBase + request.Path).ToUriComponent();
         var apiPath = path[..Math.Max(path.LastIndexOf('/'), 0)];
         request.HttpContext.Response.Headers.CacheControl = "public, max-age=300";
-        return HttpResults.Json(StatusCodes.Status200OK, OpenApiDocument.ForServer($"{request.Scheme}://{request.Host.ToUriComponent()}{apiPath}"));
+        return HttpResults.Json(StatusCodes.Status200OK, OpenApiDocument.ForServer(RequestBaseUrl.Of(request) + apiPath));
     }
 }

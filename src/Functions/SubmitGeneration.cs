@@ -37,6 +37,13 @@ public sealed class SubmitGeneration
             return Refuse(new Dictionary<string, string[]> { ["Idempotency-Key"] = [$"The Idempotency-Key header must hold 1 to {MaxIdempotencyKeyLength} characters."] });
         }
 
+        // Two deadlines from one caller is a mistake, not a choice for us to make silently.
+        var cancelAfter = request.Headers[DeadlineRules.CancelAfterHeader];
+        if (cancelAfter.Count > 1)
+        {
+            return Refuse(new Dictionary<string, string[]> { [DeadlineRules.CancelAfterHeader] = [$"Send the Cancel-After header once; got {cancelAfter.Count.ToString(CultureInfo.InvariantCulture)}."] });
+        }
+
         if (await _bodies.ReadAsync(request, cancellationToken).ConfigureAwait(false) is not { } body)
         {
             _logger.LogInformation("Submission refused: body over {MaxBytes} bytes (413).", _bodies.MaxBytes);
@@ -57,7 +64,7 @@ public sealed class SubmitGeneration
         SubmissionResult result;
         try
         {
-            result = await _submissions.SubmitAsync(body, idempotencyKey, traceParent, new IntakeContext { CancelAfter = request.Headers[DeadlineRules.CancelAfterHeader].FirstOrDefault() }, cancellationToken).ConfigureAwait(false);
+            result = await _submissions.SubmitAsync(body, idempotencyKey, traceParent, new IntakeContext { CancelAfter = cancelAfter.FirstOrDefault() }, cancellationToken).ConfigureAwait(false);
         }
         catch (RequestFailedException e)
         {
@@ -77,7 +84,7 @@ public sealed class SubmitGeneration
                 var job = result.Job!;
                 // The job's first step line, with its id: the Functions host's own "Executed" line does not name the job.
                 _logger.LogInformation("Job {JobId} accepted ({Status}).", job.Id, JobStatusNames.NameOf(job.Status));
-                var statusUrl = $"{request.Scheme}://{request.Host}{request.PathBase}{request.Path.Value!.TrimEnd('/')}/{job.Id}";
+                var statusUrl = $"{RequestBaseUrl.Of(request)}{(request.PathBase + request.Path).ToUriComponent().TrimEnd('/')}/{job.Id}";
                 return HttpResults.Accepted(statusUrl, new SubmissionAccepted(job.Id, job.Status, statusUrl));
         }
     }

@@ -59,18 +59,29 @@ public sealed class MemoryPeakTests(ITestOutputHelper log) : IAsyncLifetime
             $"peak {Megabytes(measurement.PeakBytes)} over baseline while writing {Images} images of {Megabytes(imageBytes)} to files: the client held far more than its window");
     }
 
-    private async Task<StoreMeasurement> MeasureAsync(string sink)
+    [Fact]
+    public async Task Storing_a_4K_url_series_into_blobs_streams_each_download_without_holding_a_whole_image()
+    {
+        var measurement = await MeasureAsync("blob", "url");
+        var imageBytes = measurement.ImageBytes / measurement.Images;
+
+        // Each image is downloaded from its result URL straight into its blob: the same bound as the b64_json path.
+        Assert.True(measurement.PeakBytes < imageBytes,
+            $"peak {Megabytes(measurement.PeakBytes)} over baseline while downloading {Images} images of {Megabytes(imageBytes)} into blobs: a whole download was held");
+    }
+
+    private async Task<StoreMeasurement> MeasureAsync(string sink, string responseFormat = "b64_json")
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
         var output = await ChildProcess.RunHarnessAsync(
         [
             StoreMemoryChild.Command, "--path", "ours", "--sink", sink, "--emulator", _emulator.GatewayBaseUrl.ToString(),
             "--model", SeedreamModels.Seedream50Lite, "--size", "4K", "--images", Images.ToString(CultureInfo.InvariantCulture), "--format", "png",
-            "--storage", _azurite.ConnectionString,
+            "--storage", _azurite.ConnectionString, "--response-format", responseFormat,
         ], timeout.Token);
         var line = output.Split('\n').Last(l => l.StartsWith(StoreMemoryChild.ResultPrefix, StringComparison.Ordinal));
         var measurement = JsonSerializer.Deserialize<StoreMeasurement>(line[StoreMemoryChild.ResultPrefix.Length..])!;
-        log.WriteLine($"{sink}: {measurement.Images} images, {Megabytes(measurement.ImageBytes)}, peak {Megabytes(measurement.PeakBytes)} over a baseline of {Megabytes(measurement.BaselineBytes)}, {measurement.Seconds:0.00} s");
+        log.WriteLine($"{sink} ({responseFormat}): {measurement.Images} images, {Megabytes(measurement.ImageBytes)}, peak {Megabytes(measurement.PeakBytes)} over a baseline of {Megabytes(measurement.BaselineBytes)}, {measurement.Seconds:0.00} s");
 
         Assert.True(measurement.PeakReset, "the kernel refused to reset the peak (/proc/self/clear_refs), so VmHWM would include the warm-up");
         Assert.Equal(Images, measurement.Images);

@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using Azure.Messaging;
 using Azure.Storage.Queues;
+using Azure.Storage.Queues.Models;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.Abstractions;
@@ -119,8 +120,10 @@ public sealed class PipelineHarness : IAsyncDisposable
     {
         for (var round = 0; round < 100; round++)
         {
-            var handled = await DeliverAsync(Storage.GenerationRequests, (message, ct) => Create<ProcessGenerationRequest>().RunAsync(message, ct), poison: Storage.GenerationRequestsPoison, cancellationToken);
-            handled += await DeliverAsync(Storage.GenerationRequestsPoison, (message, ct) => Create<ProcessPoisonGenerationRequest>().RunAsync(message, ct), poison: null, cancellationToken);
+            // The host hands over the insertion time too (a deadline that passed while the message waited expires its job).
+            var handled = await DeliverAsync(Storage.GenerationRequests, (message, ct) => Create<ProcessGenerationRequest>().RunAsync(
+                QueueFunctionExtensions.Message(message.Body, insertedOn: message.InsertedOn), ct), poison: Storage.GenerationRequestsPoison, cancellationToken);
+            handled += await DeliverAsync(Storage.GenerationRequestsPoison, (message, ct) => Create<ProcessPoisonGenerationRequest>().RunAsync(message.Body.ToString(), ct), poison: null, cancellationToken);
             if (handled == 0)
             {
                 return;
@@ -148,7 +151,7 @@ public sealed class PipelineHarness : IAsyncDisposable
         return peeked.Value.Length;
     }
 
-    private static async Task<int> DeliverAsync(QueueClient queue, Func<string, CancellationToken, Task> function, QueueClient? poison, CancellationToken cancellationToken)
+    private static async Task<int> DeliverAsync(QueueClient queue, Func<QueueMessage, CancellationToken, Task> function, QueueClient? poison, CancellationToken cancellationToken)
     {
         if (!(await queue.ExistsAsync(cancellationToken)).Value)
         {
@@ -160,7 +163,7 @@ public sealed class PipelineHarness : IAsyncDisposable
         {
             try
             {
-                await function(message.Body.ToString(), cancellationToken);
+                await function(message, cancellationToken);
                 await queue.DeleteMessageAsync(message.MessageId, message.PopReceipt, cancellationToken);
             }
             catch (Exception) when (poison is not null)

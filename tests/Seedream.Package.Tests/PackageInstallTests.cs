@@ -84,7 +84,8 @@ public sealed class PackageInstallTests
                 """);
             // Its own NuGet.config: the local folder plus the normal source. Packages are extracted into a folder of
             // this run (so no copy of an earlier build of the same version is reused); everything else already
-            // downloaded is read from the machine's global packages folder without copying.
+            // downloaded is read from the machine's global packages folder without copying, through a view of it that
+            // leaves out this repository's package ids (a Seedream 1.0.0 there from another build would win otherwise).
             await File.WriteAllTextAsync(Path.Combine(project, "NuGet.config"), $"""
                 <?xml version="1.0" encoding="utf-8"?>
                 <configuration>
@@ -94,7 +95,7 @@ public sealed class PackageInstallTests
                     <add key="nuget.org" value="https://api.nuget.org/v3/index.json" protocolVersion="3" />
                   </packageSources>
                   <fallbackPackageFolders>
-                    <add key="machine" value="{GlobalPackagesFolder()}" />
+                    <add key="machine" value="{MachinePackagesWithoutOurs(GlobalPackagesFolder(), Path.Combine(work.FullName, "machine-packages"))}" />
                   </fallbackPackageFolders>
                 </configuration>
                 """);
@@ -116,8 +117,73 @@ public sealed class PackageInstallTests
         }
         finally
         {
+            if (Directory.Exists(Path.Combine(work.FullName, "machine-packages")))
+            {
+                RemoveView(Path.Combine(work.FullName, "machine-packages"));
+            }
+
             work.Delete(recursive: true);
         }
+    }
+
+    [Fact]
+    public void The_fallback_view_of_the_machine_packages_leaves_out_the_packages_under_test()
+    {
+        var work = Directory.CreateTempSubdirectory("seedream-package-fallback-");
+        var viewPath = Path.Combine(work.FullName, "view");
+        try
+        {
+            var machine = Path.Combine(work.FullName, "machine");
+            foreach (var id in new[] { CoreId, AdapterId, "Microsoft.Extensions.AI.Abstractions" })
+            {
+                Directory.CreateDirectory(Path.Combine(machine, id.ToLowerInvariant(), "1.0.0"));
+            }
+
+            var view = MachinePackagesWithoutOurs(machine, viewPath);
+
+            Assert.Equal(["microsoft.extensions.ai.abstractions"], Directory.EnumerateFileSystemEntries(view).Select(Path.GetFileName));
+            Assert.True(Directory.Exists(Path.Combine(view, "microsoft.extensions.ai.abstractions", "1.0.0")));
+
+            // Removing the view removes links only, never what they point to (the machine's packages).
+            RemoveView(view);
+            Assert.False(Directory.Exists(view));
+            Assert.True(Directory.Exists(Path.Combine(machine, "microsoft.extensions.ai.abstractions", "1.0.0")));
+        }
+        finally
+        {
+            if (Directory.Exists(viewPath))
+            {
+                RemoveView(viewPath);
+            }
+
+            work.Delete(recursive: true);
+        }
+    }
+
+    /// <summary>A folder of links to every package id in <paramref name="machine"/> except this repository's own.</summary>
+    private static string MachinePackagesWithoutOurs(string machine, string view)
+    {
+        Directory.CreateDirectory(view);
+        var ours = new HashSet<string>([CoreId.ToLowerInvariant(), AdapterId.ToLowerInvariant()], StringComparer.OrdinalIgnoreCase);
+        if (Directory.Exists(machine))
+        {
+            foreach (var package in Directory.EnumerateDirectories(machine).Where(package => !ours.Contains(Path.GetFileName(package))))
+            {
+                Directory.CreateSymbolicLink(Path.Combine(view, Path.GetFileName(package)), package);
+            }
+        }
+
+        return view;
+    }
+
+    private static void RemoveView(string view)
+    {
+        foreach (var link in Directory.EnumerateFileSystemEntries(view))
+        {
+            File.Delete(link);
+        }
+
+        Directory.Delete(view);
     }
 
     private static string GlobalPackagesFolder() =>

@@ -39,6 +39,21 @@ public sealed class RetryTests(EmulatorFixture emulator) : IClassFixture<Emulato
         Assert.Equal(1, emulator.GenerationPosts(_prompt));
     }
 
+    [Theory]
+    [InlineData(502)]
+    [InlineData(503)]
+    [InlineData(504)]
+    public async Task GatewayErrorsAfterSendingAreNotRetriedEvenWithRateLimitRetriesOn(int status)
+    {
+        var client = Client(options => options.MaxRateLimitRetries = 3);
+
+        var error = await Assert.ThrowsAsync<SeedreamException>(() => client.GenerateImagesAsync(Request(fault: $"error;status={status}")));
+
+        Assert.Equal(status, error.Status);
+        Assert.True(error.MayHaveReachedServer);
+        Assert.Equal(1, emulator.GenerationPosts(_prompt));
+    }
+
     [Fact]
     public async Task RateLimitIsRetriedOnceRetryAfterHasPassed()
     {

@@ -19,14 +19,20 @@ public static partial class DeadlineRules
         "yyyy-MM-dd'T'HH:mm:ssK", "yyyy-MM-dd'T'HH:mm:ss.FFFFFFFK",
     ];
 
-    [GeneratedRegex(@"^(?:(\d{1,9}(?:\.\d{1,9})?)(ms|h|m|s))+$", RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 100)]
+    // [0-9], not \d: \d matches every Unicode digit (٥, ５), which the invariant number parser refuses.
+    [GeneratedRegex(@"^(?:([0-9]{1,9}(?:\.[0-9]{1,9})?)(ms|h|m|s))+$", RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 100)]
     private static partial Regex DurationPattern();
 
-    [GeneratedRegex(@"(\d{1,9}(?:\.\d{1,9})?)(ms|h|m|s)", RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 100)]
+    [GeneratedRegex(@"([0-9]{1,9}(?:\.[0-9]{1,9})?)(ms|h|m|s)", RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 100)]
     private static partial Regex DurationPart();
 
     /// <summary>Removes <c>deadline</c> from the body (it is the pipeline's, not Seedream's) and returns the earlier of it and now + Cancel-After.</summary>
-    public static DateTimeOffset? Take(JsonObject root, string? cancelAfter, DateTimeOffset now, TimeSpan maxDeadline, IntakeProblems problems)
+    /// <param name="submittedAt">
+    /// When the request was handed over, if earlier than now (a queue message's insertion time). A deadline that passed
+    /// while the message waited is kept (the job then ends expired, unpaid, with its Expired event); only one already
+    /// past when the producer sent it is refused.
+    /// </param>
+    public static DateTimeOffset? Take(JsonObject root, string? cancelAfter, DateTimeOffset now, TimeSpan maxDeadline, IntakeProblems problems, DateTimeOffset? submittedAt = null)
     {
         ArgumentNullException.ThrowIfNull(root);
         ArgumentNullException.ThrowIfNull(problems);
@@ -41,7 +47,7 @@ public static partial class DeadlineRules
                 {
                     problems.Add(Field, $"deadline must be an RFC 3339 date-time with an offset, e.g. 2030-01-31T12:00:00Z; got '{LogText.Cut(text, 40)}'.");
                 }
-                else if (Check(parsed, now, maxDeadline) is { } problem)
+                else if (Check(parsed, submittedAt is { } sent && sent < now ? sent : now, now, maxDeadline) is { } problem)
                 {
                     problems.Add(Field, problem);
                 }
@@ -100,7 +106,11 @@ public static partial class DeadlineRules
         double milliseconds = 0;
         foreach (Match part in DurationPart().Matches(text))
         {
-            var amount = double.Parse(part.Groups[1].ValueSpan, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture);
+            if (!double.TryParse(part.Groups[1].ValueSpan, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var amount))
+            {
+                return false;
+            }
+
             milliseconds += part.Groups[2].Value switch
             {
                 "h" => amount * 3_600_000,
@@ -110,6 +120,7 @@ public static partial class DeadlineRules
             };
         }
 
+        // 999999999h is past TimeSpan's range (about 29,000 years): refused here, not an OverflowException (a 500).
         if (milliseconds > TimeSpan.MaxValue.TotalMilliseconds / 2)
         {
             return false;
@@ -119,8 +130,8 @@ public static partial class DeadlineRules
         return true;
     }
 
-    private static string? Check(DateTimeOffset deadline, DateTimeOffset now, TimeSpan maxDeadline) =>
-        deadline <= now ? $"deadline {deadline:O} is in the past (now {now:O})."
+    private static string? Check(DateTimeOffset deadline, DateTimeOffset submittedAt, DateTimeOffset now, TimeSpan maxDeadline) =>
+        deadline <= submittedAt ? (submittedAt == now ? $"deadline {deadline:O} is in the past (now {now:O})." : $"deadline {deadline:O} had passed when the request was enqueued ({submittedAt:O}).")
         : deadline - now > maxDeadline ? $"deadline can be at most {maxDeadline.TotalHours.ToString(CultureInfo.InvariantCulture)} hours from now."
         : null;
 }

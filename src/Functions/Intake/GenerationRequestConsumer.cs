@@ -40,7 +40,7 @@ public sealed class GenerationRequestConsumer
         }
 
         // A producer's request; a bare {"id"} naming no job is one too (an invalid one, so it ends as a failed job).
-        var accepted = await _submissions.AcceptQueuedAsync(body, cancellationToken).ConfigureAwait(false);
+        var accepted = await _submissions.AcceptQueuedAsync(body, message.InsertedOn, cancellationToken).ConfigureAwait(false);
         if (accepted.JobId is { } jobId)
         {
             await _runner.RunAsync(jobId, cancellationToken).ConfigureAwait(false);

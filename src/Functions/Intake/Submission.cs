@@ -72,4 +72,7 @@ public sealed class IntakeContext
 
     /// <summary>Drops: the blob holding the request, so that <c>image</c> entries naming inbox blobs resolve beside it.</summary>
     public string? DropBlobName { get; init; }
+
+    /// <summary>Queue: when the producer enqueued the message; a deadline that passed since then expires the job instead of refusing it.</summary>
+    public DateTimeOffset? SubmittedAt { get; init; }
 }

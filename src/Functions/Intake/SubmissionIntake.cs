@@ -74,7 +74,7 @@ public sealed partial class SubmissionIntake
         }
 
         var metadata = TakeMetadata(root, problems);
-        var deadline = DeadlineRules.Take(root, origin == IntakeOrigin.Http ? context.CancelAfter : null, _time.GetUtcNow(), _options.MaxDeadline, problems);
+        var deadline = DeadlineRules.Take(root, origin == IntakeOrigin.Http ? context.CancelAfter : null, _time.GetUtcNow(), _options.MaxDeadline, problems, context.SubmittedAt);
         var webhook = await _webhooks.TakeAsync(root, problems, cancellationToken).ConfigureAwait(false);
         if (RequestBinder.Bind(root, problems) is not { } request)
         {

@@ -17,7 +17,7 @@ public sealed record LandingIndex(string Title, string OpenApi, string Models, s
         }
 
         var apiPath = path.TrimEnd('/');
-        var baseUrl = $"{request.Scheme}://{request.Host.ToUriComponent()}{apiPath}";
+        var baseUrl = RequestBaseUrl.Of(request) + apiPath;
         var functionKey = request.Query["code"].ToString();
         var keyQuery = functionKey.Length == 0 ? string.Empty : "?code=" + Uri.EscapeDataString(functionKey);
         var links = ListingLinks.For(request, apiPath + "/generations");

@@ -29,7 +29,7 @@ internal static class LandingPageRenderer
         html.Append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n");
         html.Append("<title>").Append(Encode(index.Title)).Append("</title>\n<style>\n").Append(Styles).Append("</style>\n</head>\n<body>\n<main>\n");
         html.Append("<h1>").Append(Encode(index.Title)).Append("</h1>\n");
-        html.Append("<p>Submit a Seedream request with <code>POST ").Append(Encode(new Uri(index.Generations).GetLeftPart(UriPartial.Path))).Append("</code>; every route, body and error is described in the OpenAPI document.</p>\n");
+        html.Append("<p>Submit a Seedream request with <code>POST ").Append(Encode(WithoutQuery(index.Generations))).Append("</code>; every route, body and error is described in the OpenAPI document.</p>\n");
         html.Append("<ul class=\"links\">\n");
         Link(html, index.OpenApi, "OpenAPI document", "openapi.json");
         Link(html, index.Models, "Models", "the Seedream models this app can call");
@@ -64,4 +64,7 @@ internal static class LandingPageRenderer
         html.Append("<li><a href=\"").Append(Encode(url)).Append("\">").Append(Encode(label)).Append("</a> — ").Append(Encode(note)).Append("</li>\n");
 
     private static string Encode(string value) => s_encoder.Encode(value);
+
+    /// <summary>The link without its query (the function key); the link may be root-relative, so no <see cref="Uri"/>.</summary>
+    private static string WithoutQuery(string url) => url.IndexOf('?', StringComparison.Ordinal) is var query and >= 0 ? url[..query] : url;
 }

@@ -31,7 +31,7 @@ internal sealed class ListingLinks
         var path = generationsPath ?? (request.PathBase + request.Path).ToUriComponent().TrimEnd('/');
         var functionKey = request.Query["code"].ToString();
         var keyQuery = functionKey.Length == 0 ? string.Empty : "?code=" + Uri.EscapeDataString(functionKey);
-        return new ListingLinks($"{request.Scheme}://{request.Host.ToUriComponent()}{path}", request.Query, keyQuery);
+        return new ListingLinks(RequestBaseUrl.Of(request) + path, request.Query, keyQuery);
     }
 
     public JobListItem Item(JobSummary summary) => new(

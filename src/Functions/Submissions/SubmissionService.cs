@@ -64,6 +64,14 @@ public sealed class SubmissionService
         var read = await _intake.ReadAsync(body, IntakeOrigin.Http, context, cancellationToken).ConfigureAwait(false);
         if (read.Submission is not { } submission)
         {
+            // The same bytes under the same key were accepted before (what is invalid now is time: the body's deadline
+            // has passed since): a retry after a lost answer must hear about its job, not that nothing was submitted.
+            if (idempotencyKey is not null && await FindRetriedJobAsync(idempotencyKey, read.BodyHash, cancellationToken).ConfigureAwait(false) is { } retried)
+            {
+                activity.SetTag(PipelineTelemetry.JobIdTag, retried.Id);
+                return new SubmissionResult(SubmissionOutcome.Accepted, retried, null);
+            }
+
             return new SubmissionResult(SubmissionOutcome.Invalid, null, read.Problems.ToDictionary());
         }
 
@@ -71,7 +79,7 @@ public sealed class SubmissionService
         activity.SetTag(PipelineTelemetry.JobIdTag, jobId);
         if (idempotencyKey is not null)
         {
-            var keyHash = SubmissionIntake.Hash(Encoding.UTF8.GetBytes(idempotencyKey));
+            var keyHash = KeyHash(idempotencyKey);
             if (!await _jobs.TryCreateIdempotencyRecordAsync(keyHash, new IdempotencyRecord(jobId, submission.BodyHash), cancellationToken).ConfigureAwait(false))
             {
                 var record = await _jobs.GetIdempotencyRecordAsync(keyHash, cancellationToken).ConfigureAwait(false)
@@ -126,9 +134,13 @@ public sealed class SubmissionService
     /// Creates the job for a producer's queue request: the job to run (a failed one when the request is invalid; it is
     /// never retried), or the job that already holds the message's id for a different request (the caller dead-letters it).
     /// </summary>
-    public async Task<QueuedAcceptance> AcceptQueuedAsync(ReadOnlyMemory<byte> message, CancellationToken cancellationToken)
+    public Task<QueuedAcceptance> AcceptQueuedAsync(ReadOnlyMemory<byte> message, CancellationToken cancellationToken) =>
+        AcceptQueuedAsync(message, enqueuedAt: null, cancellationToken);
+
+    /// <param name="enqueuedAt">The message's insertion time: a deadline that passed while it waited expires the job rather than failing it.</param>
+    public async Task<QueuedAcceptance> AcceptQueuedAsync(ReadOnlyMemory<byte> message, DateTimeOffset? enqueuedAt, CancellationToken cancellationToken)
     {
-        var read = await _intake.ReadAsync(message, IntakeOrigin.Queue, IntakeContext.None, cancellationToken).ConfigureAwait(false);
+        var read = await _intake.ReadAsync(message, IntakeOrigin.Queue, enqueuedAt is null ? IntakeContext.None : new IntakeContext { SubmittedAt = enqueuedAt }, cancellationToken).ConfigureAwait(false);
         var jobId = read.DeclaredId ?? $"q-{read.BodyHash[..32]}";
         while (true)
         {
@@ -154,6 +166,16 @@ public sealed class SubmissionService
             }
         }
     }
+
+    private async Task<GenerationJob?> FindRetriedJobAsync(string idempotencyKey, string bodyHash, CancellationToken cancellationToken)
+    {
+        var record = await _jobs.GetIdempotencyRecordAsync(KeyHash(idempotencyKey), cancellationToken).ConfigureAwait(false);
+        return record is not null && record.RequestHash == bodyHash
+            ? (await _jobs.GetAsync(record.JobId, cancellationToken).ConfigureAwait(false))?.Job
+            : null;
+    }
+
+    private static string KeyHash(string idempotencyKey) => SubmissionIntake.Hash(Encoding.UTF8.GetBytes(idempotencyKey));
 
     /// <summary>Time-ordered, so job blobs list in submission order.</summary>
     private static string NewJobId() => Guid.CreateVersion7().ToString("N");

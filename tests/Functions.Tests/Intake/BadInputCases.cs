@@ -225,7 +225,7 @@ public static class BadInputCases
         Add("deadline", "number", Json(r => r["deadline"] = 1_900_000_000), "deadline");
         Add("deadline", "too-far", Json(r => r["deadline"] = "2999-01-01T00:00:00Z"), "deadline");
         Add("deadline", "past-and-wrong-type-elsewhere", Json(r => { r["deadline"] = "2020-01-01T00:00:00+02:00"; r["seed"] = "x"; }), "deadline", "seed");
-        foreach (var cancelAfter in new[] { "abc", "-5s", "0s", "30", "9999h", "5 m", "1h30" })
+        foreach (var cancelAfter in new[] { "abc", "-5s", "0s", "30", "9999h", "5 m", "1h30", "\u0665m", "\uFF15m", "1\u0660s", "999999999h", "999999999.999999999h999999999h", "1e3s" })
         {
             cases.Add(new("cancel-after", cancelAfter, Utf8(Json()), ["Cancel-After"], cancelAfter));
         }

@@ -11,8 +11,8 @@ internal static class QueueFunctionExtensions
     public static QueueMessage Message(string text, long dequeueCount = 1, string? messageId = null) =>
         Message(BinaryData.FromString(text), dequeueCount, messageId);
 
-    public static QueueMessage Message(BinaryData body, long dequeueCount = 1, string? messageId = null) =>
-        QueuesModelFactory.QueueMessage(messageId ?? Guid.NewGuid().ToString(), "pop-receipt", body, dequeueCount);
+    public static QueueMessage Message(BinaryData body, long dequeueCount = 1, string? messageId = null, DateTimeOffset? insertedOn = null) =>
+        QueuesModelFactory.QueueMessage(messageId ?? Guid.NewGuid().ToString(), "pop-receipt", body, dequeueCount, insertedOn: insertedOn);
 
     public static Task RunAsync(this ProcessGenerationRequest function, string message, CancellationToken cancellationToken) =>
         function.RunAsync(Message(message), cancellationToken);

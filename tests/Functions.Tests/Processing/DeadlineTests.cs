@@ -87,4 +87,81 @@ public sealed class DeadlineTests(PipelineFixture fixture)
         Assert.Equal(2, job.GetProperty("images").GetArrayLength());
         Assert.Equal(JobEventPublisher.CompletedType, Assert.Single(harness.EventsFor(id)).Type);
     }
+
+    [Fact]
+    public async Task A_producer_request_whose_deadline_passed_while_it_waited_on_the_queue_expires_once_without_calling_Seedream()
+    {
+        await using var harness = fixture.CreateHarness();
+        var id = "wait-" + Guid.NewGuid().ToString("N")[..16];
+        var deadline = DateTimeOffset.UtcNow.AddSeconds(1.5);
+        await harness.EnqueueRawAsync(TestRequests.Create("a lighthouse that waited", configure: request =>
+        {
+            request["id"] = id;
+            request["deadline"] = deadline.ToString("yyyy-MM-dd'T'HH:mm:ss.fffK", System.Globalization.CultureInfo.InvariantCulture);
+        }));
+        var generationsBefore = harness.GenerationRequestCount();
+        while (DateTimeOffset.UtcNow <= deadline)
+        {
+            await Task.Delay(100);
+        }
+
+        await harness.RunQueuesAsync();
+
+        var job = (await harness.GetJobAsync(id)).Json;
+        Assert.Equal("expired", job.GetProperty("status").GetString());
+        Assert.Equal("DeadlineExceeded", job.GetProperty("error").GetProperty("code").GetString());
+        Assert.Equal(0, harness.GenerationRequestCount() - generationsBefore);
+        Assert.Equal(JobEventPublisher.ExpiredType, Assert.Single(harness.EventsFor(id)).Type);
+    }
+
+    [Fact]
+    public async Task A_producer_request_whose_deadline_had_passed_before_it_was_enqueued_fails_naming_deadline()
+    {
+        await using var harness = fixture.CreateHarness();
+        var id = "late-" + Guid.NewGuid().ToString("N")[..16];
+        await harness.EnqueueRawAsync(TestRequests.Create("a lighthouse sent late", configure: request =>
+        {
+            request["id"] = id;
+            request["deadline"] = DateTimeOffset.UtcNow.AddMinutes(-1).ToString("O", System.Globalization.CultureInfo.InvariantCulture);
+        }));
+
+        await harness.RunQueuesAsync();
+
+        var job = (await harness.GetJobAsync(id)).Json;
+        Assert.Equal("failed", job.GetProperty("status").GetString());
+        Assert.Contains("deadline", job.GetProperty("error").GetProperty("fields").EnumerateObject().Select(field => field.Name));
+        Assert.Equal(JobEventPublisher.FailedType, Assert.Single(harness.EventsFor(id)).Type);
+    }
+
+    [Fact]
+    public async Task A_same_key_retry_of_the_same_bytes_after_the_deadline_answers_with_the_first_submissions_job()
+    {
+        await using var harness = fixture.CreateHarness();
+        var key = new Dictionary<string, string> { ["Idempotency-Key"] = $"key-{Guid.NewGuid():N}" };
+        var deadline = DateTimeOffset.UtcNow.AddSeconds(1.5);
+        var body = TestRequests.Create("a retry after a timeout", configure: request =>
+            request["deadline"] = deadline.ToString("yyyy-MM-dd'T'HH:mm:ss.fffK", System.Globalization.CultureInfo.InvariantCulture));
+        var first = await harness.SubmitAsync(body, key);
+        Assert.Equal(202, first.Status);
+        while (DateTimeOffset.UtcNow <= deadline)
+        {
+            await Task.Delay(100);
+        }
+
+        var retry = await harness.SubmitAsync(body, key);
+        var unkeyed = await harness.SubmitAsync(body);
+
+        Assert.Equal(202, retry.Status);
+        Assert.Equal(first.Json.GetProperty("id").GetString(), retry.Json.GetProperty("id").GetString());
+        Assert.Equal(first.Json.GetProperty("status").GetString(), retry.Json.GetProperty("status").GetString());
+        Assert.Equal(first.Json.GetProperty("statusUrl").GetString(), retry.Json.GetProperty("statusUrl").GetString());
+        Assert.Equal(400, unkeyed.Status);
+        Assert.True(unkeyed.Json.GetProperty("errors").TryGetProperty("deadline", out _));
+
+        // Once run, the job has expired; a retry then reports that status under the same id.
+        await harness.RunQueuesAsync();
+        var late = await harness.SubmitAsync(body, key);
+        Assert.Equal(202, late.Status);
+        Assert.Equal("expired", late.Json.GetProperty("status").GetString());
+    }
 }
