@@ -5,7 +5,8 @@ namespace Seedream.Functions;
 /// <summary>
 /// The job's one terminal event, as an outbox in the job record: the event is written with the terminal status
 /// (claimed by its writer), published, then marked published. A claim left by a crashed worker expires and is taken
-/// over; a live claim of another delivery is left alone and looked at again after it expires.
+/// over; a live claim of another delivery is left alone and looked at again after it expires. The job-ended hooks
+/// (<see cref="IJobEndedHandler"/>) run just before the publish, under the same claim.
 /// </summary>
 internal sealed class TerminalEventOutbox
 {
@@ -13,13 +14,15 @@ internal sealed class TerminalEventOutbox
     public static readonly TimeSpan ClaimDuration = TimeSpan.FromMinutes(2);
 
     private readonly JobEventPublisher _events;
+    private readonly IReadOnlyList<IJobEndedHandler> _endedHandlers;
     private readonly JobRecheck _recheck;
     private readonly PipelineMetrics _metrics;
     private readonly ILogger<TerminalEventOutbox> _logger;
 
-    public TerminalEventOutbox(JobEventPublisher events, JobRecheck recheck, PipelineMetrics metrics, ILogger<TerminalEventOutbox> logger)
+    public TerminalEventOutbox(JobEventPublisher events, IEnumerable<IJobEndedHandler> endedHandlers, JobRecheck recheck, PipelineMetrics metrics, ILogger<TerminalEventOutbox> logger)
     {
         _events = events;
+        _endedHandlers = [.. endedHandlers];
         _recheck = recheck;
         _metrics = metrics;
         _logger = logger;
@@ -57,6 +60,11 @@ internal sealed class TerminalEventOutbox
     /// <summary>Publishes the terminal event this delivery claimed (by writing it, or claiming it), then marks it published.</summary>
     public async Task PublishClaimedAsync(JobWriter writer, CancellationToken cancellationToken)
     {
+        foreach (var handler in _endedHandlers)
+        {
+            await handler.OnJobEndedAsync(writer.Job, cancellationToken).ConfigureAwait(false);
+        }
+
         await _events.PublishTerminalAsync(writer.Job, cancellationToken).ConfigureAwait(false);
         var publishedAt = writer.Now;
         while (writer.Job.TerminalEvent is { PublishedAt: null })
