@@ -5,6 +5,7 @@ using Seedream.Functions;
 
 var builder = FunctionsApplication.CreateBuilder(args);
 builder.ConfigureFunctionsWebApplication();
+builder.UseMiddleware<HttpFailureMiddleware>();
 builder.Services.AddPipelineOpenTelemetry(builder.Configuration).UseFunctionsWorkerDefaults();
 builder.Services.AddSeedreamPipeline(builder.Configuration);
 builder.Build().Run();
