@@ -10,27 +10,7 @@ namespace Seedream.Functions;
 /// </summary>
 public static class ImageDropParameters
 {
-    /// <summary>Metadata name → request field (its JSON path); the field's type comes from the request (<see cref="RequestFields"/>).</summary>
-    public static IReadOnlyDictionary<string, string> Fields { get; } = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)
-    {
-        ["prompt"] = "prompt",
-        ["model"] = "model",
-        ["size"] = "size",
-        ["seed"] = "seed",
-        ["guidance_scale"] = "guidance_scale",
-        ["sequential_image_generation"] = "sequential_image_generation",
-        ["max_images"] = "sequential_image_generation_options.max_images",
-        ["response_format"] = "response_format",
-        ["output_format"] = "output_format",
-        ["watermark"] = "watermark",
-        ["optimize_prompt_mode"] = "optimize_prompt_options.mode",
-        ["background"] = "background",
-    };
-
-    /// <summary>
-    /// Request fields an image drop does not take from metadata, and why. Every field of the request is either in
-    /// <see cref="Fields"/> or here (a test checks it), so a new request parameter is a decision for drops too.
-    /// </summary>
+    /// <summary>Request fields an image drop does not take from metadata, and why (every other field is in <see cref="Fields"/>; a test checks it).</summary>
     public static IReadOnlyDictionary<string, string> NotFromMetadata { get; } = new Dictionary<string, string>(StringComparer.Ordinal)
     {
         ["image"] = "the dropped blob is the reference image",
@@ -41,6 +21,26 @@ public static class ImageDropParameters
         ["tools"] = "an array of objects, not a metadata value (use a JSON drop)",
         ["layer_decomposition"] = "not offered for drops (use a JSON drop)",
     };
+
+    /// <summary>
+    /// Metadata name → request field (its JSON path): every top-level text, number or boolean field of the request under
+    /// its own name unless <see cref="NotFromMetadata"/> names it, plus <see cref="Renamed"/> for nested ones. The
+    /// field's type comes from the request (<see cref="RequestFields"/>), so a new scalar parameter is a drop parameter too.
+    /// </summary>
+    public static IReadOnlyDictionary<string, string> Fields { get; } = RequestFields.All.Values
+        .Where(field => !field.Path.Contains('.', StringComparison.Ordinal) && IsScalar(field.Kind))
+        .Select(field => field.Path)
+        .Except(NotFromMetadata.Keys)
+        .Select(path => KeyValuePair.Create(path, path))
+        .Concat(Renamed)
+        .ToDictionary(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Nested fields, flattened to one metadata name.</summary>
+    private static IEnumerable<KeyValuePair<string, string>> Renamed =>
+    [
+        KeyValuePair.Create("max_images", "sequential_image_generation_options.max_images"),
+        KeyValuePair.Create("optimize_prompt_mode", "optimize_prompt_options.mode"),
+    ];
 
     /// <summary>
     /// A request body from the defaults overridden by the blob's metadata; values that do not convert are reported
@@ -86,4 +86,6 @@ public static class ImageDropParameters
 
         return request;
     }
+
+    private static bool IsScalar(RequestFieldKind kind) => kind is RequestFieldKind.String or RequestFieldKind.Integer or RequestFieldKind.Number or RequestFieldKind.Boolean;
 }

@@ -93,6 +93,10 @@ public sealed class RequestFieldsTests
 
         Assert.Empty(fromMetadata.Intersect(notFromMetadata));
         Assert.Equal(RequestFields.All.Keys.Order(StringComparer.Ordinal), fromMetadata.Union(notFromMetadata).Order(StringComparer.Ordinal));
+        // Today's metadata names (docs: src/Functions/Drops/README.md).
+        Assert.Equal(
+            ["background", "guidance_scale", "max_images", "model", "optimize_prompt_mode", "output_format", "prompt", "response_format", "seed", "sequential_image_generation", "size", "watermark"],
+            ImageDropParameters.Fields.Keys.Order(StringComparer.Ordinal));
         // A metadata value is text: it can only carry a scalar.
         Assert.All(fromMetadata, path => Assert.Contains(RequestFields.All[path].Kind,
             new[] { RequestFieldKind.String, RequestFieldKind.Integer, RequestFieldKind.Number, RequestFieldKind.Boolean }));
