@@ -6,6 +6,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Azure.Storage.Queues;
 using EventGridReceiver;
+using Seedream.Functions;
 using Seedream.Testing;
 
 namespace Seedream.Benchmarks;
@@ -69,8 +70,6 @@ internal sealed record CapacityResult(int ShippedConcurrency, IReadOnlyList<Capa
 internal static class CapacityBenchmark
 {
     public const string Command = "capacity";
-
-    private static readonly string[] s_terminal = ["succeeded", "partially_succeeded", "failed", "cancelled", "expired"];
 
     /// <summary>Runs every cell in the order given; <paramref name="progress"/> sees the results so far after each cell (a long run reports as it goes).</summary>
     public static async Task<CapacityResult> RunAsync(CapacityOptions options, TextWriter log, CancellationToken cancellationToken, Func<CapacityResult, Task>? progress = null)
@@ -229,7 +228,7 @@ internal static class CapacityBenchmark
 
                     response.EnsureSuccessStatusCode();
                     var status = JsonDocument.Parse(await response.Content.ReadAsStringAsync(deadline.Token).ConfigureAwait(false));
-                    if (s_terminal.Contains(status.RootElement.GetProperty("status").GetString()))
+                    if (JobOutcomes.IsFinal(status.RootElement.GetProperty("status").GetString()))
                     {
                         finished[id] = (stopwatch.Elapsed.TotalSeconds, status);
                     }

@@ -5,6 +5,7 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Seedream.Functions;
 using SeedreamEmulator;
 
 namespace Seedream.Benchmarks;
@@ -133,7 +134,7 @@ internal static class SoakBenchmark
         {
             var status = await GetStatusAsync(http, id, cancellationToken).ConfigureAwait(false);
             statuses[status] = statuses.GetValueOrDefault(status) + 1;
-            if (status is not ("succeeded" or "partially_succeeded" or "failed"))
+            if (!JobOutcomes.IsFinal(status))
             {
                 nonTerminal++;
             }

@@ -27,10 +27,8 @@ public sealed class CancelGeneration
         string id,
         CancellationToken cancellationToken)
     {
-        if (await _jobs.FindAsync(id, cancellationToken).ConfigureAwait(false) is not { } stored)
-        {
-            return GenerationProblems.JobNotFound(id);
-        }
+        // A missing job is the 404 problem of every job route (HttpFailures).
+        var stored = await _jobs.GetAsync(id, cancellationToken).ConfigureAwait(false);
 
         var result = await _runner.CancelAsync(stored, cancellationToken).ConfigureAwait(false);
         if (result.Outcome == CancelOutcome.AlreadyEnded)

@@ -22,10 +22,8 @@ public sealed class GetGeneration
         string id,
         CancellationToken cancellationToken)
     {
-        if (await _jobs.FindAsync(id, cancellationToken).ConfigureAwait(false) is not { } stored)
-        {
-            return GenerationProblems.JobNotFound(id);
-        }
+        // A missing job is the 404 problem of every job route (HttpFailures).
+        var stored = await _jobs.GetAsync(id, cancellationToken).ConfigureAwait(false);
 
         return HttpResults.Json(StatusCodes.Status200OK, await _views.CreateAsync(stored.Job, cancellationToken).ConfigureAwait(false));
     }

@@ -23,10 +23,8 @@ public sealed class GetGenerationImage
         int index,
         CancellationToken cancellationToken)
     {
-        if (await _jobs.FindAsync(id, cancellationToken).ConfigureAwait(false) is not { } stored)
-        {
-            return GenerationProblems.JobNotFound(id);
-        }
+        // A missing job is the 404 problem of every job route (HttpFailures).
+        var stored = await _jobs.GetAsync(id, cancellationToken).ConfigureAwait(false);
 
         var image = stored.Job.Images.Find(i => i.Index == index);
         if (image is null || await _images.OpenReadAsync(image.BlobName, cancellationToken).ConfigureAwait(false) is not { } download)

@@ -27,10 +27,8 @@ public sealed class GetGenerationReferenceThumbnail
         int index,
         CancellationToken cancellationToken)
     {
-        if (await _jobs.FindAsync(id, cancellationToken).ConfigureAwait(false) is not { } stored)
-        {
-            return GenerationProblems.JobNotFound(id);
-        }
+        // A missing job is the 404 problem of every job route (HttpFailures).
+        var stored = await _jobs.GetAsync(id, cancellationToken).ConfigureAwait(false);
 
         var references = InlineReference.All(stored.Job.Request);
         if (index < 0 || index >= references.Count || InlineReference.Decode(references[index]) is not { } image)

@@ -9,6 +9,7 @@ builder.ConfigureFunctionsWebApplication();
 // Our log lines reach the Functions host only with this scope (workaround for
 // https://github.com/Azure/azure-functions-dotnet-worker/issues/3489 and …/issues/3487; see the class).
 builder.UseMiddleware<InvocationLogScopeMiddleware>();
+builder.UseMiddleware<HttpFailureMiddleware>();
 builder.Services.AddPipelineOpenTelemetry(builder.Configuration).UseFunctionsWorkerDefaults();
 builder.Services.AddSeedreamPipeline(builder.Configuration);
 // host.json's levels do not reach the worker, and the host files worker lines under "Function.<name>.User", where its

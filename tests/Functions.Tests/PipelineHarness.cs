@@ -203,11 +203,7 @@ public sealed class PipelineHarness : IAsyncDisposable
             context.Request.Headers[name] = value;
         }
 
-        var result = await function(context.Request);
-        var responseBody = new MemoryStream();
-        context.Response.Body = responseBody;
-        await result.ExecuteResultAsync(new ActionContext(context, new RouteData(), new ActionDescriptor()));
-        return new HttpResult(context.Response.StatusCode, context.Response.ContentType, context.Response.Headers, responseBody.ToArray());
+        return await HostedFunction.ExecuteAsync(context, () => function(context.Request));
     }
 }
 

@@ -208,11 +208,7 @@ public sealed partial class ViewGenerationTests(PipelineFixture fixture)
         context.Request.Path = $"/api/generations/{Uri.EscapeDataString(id)}/view";
         context.Request.QueryString = new QueryString(query);
 
-        var result = await harness.Create<ViewGeneration>().RunAsync(context.Request, id, CancellationToken.None);
-        var body = new MemoryStream();
-        context.Response.Body = body;
-        await result.ExecuteResultAsync(new ActionContext(context, new RouteData(), new ActionDescriptor()));
-        return new HttpResult(context.Response.StatusCode, context.Response.ContentType, context.Response.Headers, body.ToArray());
+        return await HostedFunction.ExecuteAsync(context, () => harness.Create<ViewGeneration>().RunAsync(context.Request, id, CancellationToken.None));
     }
 
     /// <summary>What a reader sees: the page without its tags, entities decoded.</summary>

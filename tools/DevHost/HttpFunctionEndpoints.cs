@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Seedream.Functions;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.Abstractions;
 
@@ -77,6 +78,14 @@ internal static class HttpFunctionEndpoints
         }
         catch (Exception exception) when (!context.RequestAborted.IsCancellationRequested)
         {
+            // The same mapping as the Functions host's HttpFailureMiddleware: a missing job 404, a storage outage 503.
+            if (await HttpFailures.TryWriteAsync(exception, context))
+            {
+                logger.LogWarning(exception, "Executed 'Functions.{Function}' ({Method} {Path} -> {Status}, Duration={Duration} ms)",
+                    function.Name, context.Request.Method, context.Request.Path, context.Response.StatusCode, stopwatch.ElapsedMilliseconds);
+                return;
+            }
+
             logger.LogError(exception, "Executed 'Functions.{Function}' (Failed, Duration={Duration} ms)", function.Name, stopwatch.ElapsedMilliseconds);
             context.Response.StatusCode = StatusCodes.Status500InternalServerError;
             return;

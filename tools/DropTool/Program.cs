@@ -1,12 +1,12 @@
 using Azure.Storage.Blobs;
 using Azure.Storage.Queues;
 using DropTool;
+using Seedream.Functions;
 
 // Local stand-in for Event Grid's blob-created delivery (Azurite emits no events); see DropCommand.Usage.
 // The app's default Drops:ReferencesFolder.
 const string ReferencesFolder = "references/";
 const string AzuriteKey = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
-string[] terminalStatuses = ["succeeded", "partially_succeeded", "failed"];
 
 if (args is ["-h" or "--help" or "help", ..])
 {
@@ -73,13 +73,13 @@ try
             Console.WriteLine($"job {jobId}: status at /api/generations/{jobId}");
         }
 
-        if (marks.TryGetValue("seedream_status", out var status) && terminalStatuses.Contains(status))
+        if (marks.TryGetValue("seedream_status", out var status) && JobOutcomes.IsFinal(status))
         {
             var failure = marks.TryGetValue("seedream_error", out var message) && marks.TryGetValue("seedream_error_code", out var code)
                 ? $": {code} {Uri.UnescapeDataString(message)}"
                 : string.Empty;
             Console.WriteLine($"job {jobId} {status}{failure}");
-            return status == "failed" ? 1 : 0;
+            return JobOutcomes.Of(status).IsFailure ? 1 : 0;
         }
 
         await Task.Delay(TimeSpan.FromMilliseconds(500), cancellation.Token);

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Azure;
 using Azure.Storage.Queues.Models;
 using Microsoft.Extensions.Logging;
@@ -231,14 +230,18 @@ public sealed class DropService
     }
 }
 
-/// <summary>The metadata a drop job writes onto its source blob: its id, its status and, when it failed, the error.</summary>
+/// <summary>The metadata a drop job writes onto its source blob: its id, its status and, when its outcome says so (<see cref="JobOutcome.DropMarksError"/>), the error.</summary>
 public static class DropMarks
 {
-    public static IReadOnlyDictionary<string, string?> For(GenerationJob job) => new Dictionary<string, string?>
+    public static IReadOnlyDictionary<string, string?> For(GenerationJob job)
     {
-        [InboxStore.JobIdKey] = job.Id,
-        [InboxStore.StatusKey] = JsonNamingPolicy.SnakeCaseLower.ConvertName(job.Status.ToString()),
-        [InboxStore.ErrorCodeKey] = job.Status == JobStatus.Failed ? job.Error?.Code : null,
-        [InboxStore.ErrorKey] = job.Status == JobStatus.Failed ? job.Error?.Message : null,
-    };
+        var marksError = JobOutcomes.Of(job.Status).DropMarksError;
+        return new Dictionary<string, string?>
+        {
+            [InboxStore.JobIdKey] = job.Id,
+            [InboxStore.StatusKey] = job.StatusName,
+            [InboxStore.ErrorCodeKey] = marksError ? job.Error?.Code : null,
+            [InboxStore.ErrorKey] = marksError ? job.Error?.Message : null,
+        };
+    }
 }

@@ -7,7 +7,7 @@ namespace Seedream.Functions;
 /// <summary>Service registrations of blob drops; <see cref="PipelineServiceCollectionExtensions.AddSeedreamPipeline"/> calls <see cref="AddPipelineDrops"/>.</summary>
 public static class DropServiceCollectionExtensions
 {
-    /// <summary>The inbox, the drop services and the publisher that marks drops with their outcome; options from the root settings and "Drops".</summary>
+    /// <summary>The inbox, the drop services and the job-ended hook that marks drops with their outcome; options from the root settings and "Drops".</summary>
     public static IServiceCollection AddPipelineDrops(this IServiceCollection services, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
@@ -17,8 +17,8 @@ public static class DropServiceCollectionExtensions
         services.TryAddSingleton<InboxStore>();
         services.TryAddSingleton<DropRequestBuilder>();
         services.TryAddSingleton<DropService>();
-        // Drop jobs end through the same terminal event as every job; this publisher marks their source blob first.
-        services.Replace(ServiceDescriptor.Singleton<JobEventPublisher, DropOutcomePublisher>());
+        // Drop jobs end through the same outbox as every job; this hook marks their source blob before the event goes out.
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IJobEndedHandler, DropOutcomeMarker>());
         return services;
     }
 }

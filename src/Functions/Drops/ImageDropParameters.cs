@@ -10,29 +10,37 @@ namespace Seedream.Functions;
 /// </summary>
 public static class ImageDropParameters
 {
-    private enum Kind
+    /// <summary>Request fields an image drop does not take from metadata, and why (every other field is in <see cref="Fields"/>; a test checks it).</summary>
+    public static IReadOnlyDictionary<string, string> NotFromMetadata { get; } = new Dictionary<string, string>(StringComparer.Ordinal)
     {
-        Text,
-        Integer,
-        Number,
-        Boolean,
-    }
-
-    private static readonly Dictionary<string, (string[] Path, Kind Kind)> Parameters = new(StringComparer.OrdinalIgnoreCase)
-    {
-        ["prompt"] = (["prompt"], Kind.Text),
-        ["model"] = (["model"], Kind.Text),
-        ["size"] = (["size"], Kind.Text),
-        ["seed"] = (["seed"], Kind.Integer),
-        ["guidance_scale"] = (["guidance_scale"], Kind.Number),
-        ["sequential_image_generation"] = (["sequential_image_generation"], Kind.Text),
-        ["max_images"] = (["sequential_image_generation_options", "max_images"], Kind.Integer),
-        ["response_format"] = (["response_format"], Kind.Text),
-        ["output_format"] = (["output_format"], Kind.Text),
-        ["watermark"] = (["watermark"], Kind.Boolean),
-        ["optimize_prompt_mode"] = (["optimize_prompt_options", "mode"], Kind.Text),
-        ["background"] = (["background"], Kind.Text),
+        ["image"] = "the dropped blob is the reference image",
+        ["sequential_image_generation_options"] = "an object; its max_images is the metadata 'max_images'",
+        ["optimize_prompt_options"] = "an object; its mode is the metadata 'optimize_prompt_mode'",
+        ["optimize_prompt_options.thinking"] = "not offered for drops (use a JSON drop)",
+        ["stream"] = "the pipeline chooses streaming itself",
+        ["tools"] = "an array of objects, not a metadata value (use a JSON drop)",
+        ["layer_decomposition"] = "not offered for drops (use a JSON drop)",
     };
+
+    /// <summary>
+    /// Metadata name → request field (its JSON path): every top-level text, number or boolean field of the request under
+    /// its own name unless <see cref="NotFromMetadata"/> names it, plus <see cref="Renamed"/> for nested ones. The
+    /// field's type comes from the request (<see cref="RequestFields"/>), so a new scalar parameter is a drop parameter too.
+    /// </summary>
+    public static IReadOnlyDictionary<string, string> Fields { get; } = RequestFields.All.Values
+        .Where(field => !field.Path.Contains('.', StringComparison.Ordinal) && IsScalar(field.Kind))
+        .Select(field => field.Path)
+        .Except(NotFromMetadata.Keys)
+        .Select(path => KeyValuePair.Create(path, path))
+        .Concat(Renamed)
+        .ToDictionary(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Nested fields, flattened to one metadata name.</summary>
+    private static IEnumerable<KeyValuePair<string, string>> Renamed =>
+    [
+        KeyValuePair.Create("max_images", "sequential_image_generation_options.max_images"),
+        KeyValuePair.Create("optimize_prompt_mode", "optimize_prompt_options.mode"),
+    ];
 
     /// <summary>
     /// A request body from the defaults overridden by the blob's metadata; values that do not convert are reported
@@ -45,7 +53,7 @@ public static class ImageDropParameters
         {
             foreach (var (name, raw) in source)
             {
-                if (!Parameters.TryGetValue(name, out var parameter))
+                if (!Fields.TryGetValue(name, out var field) || RequestFields.Find(field) is not { } parameter)
                 {
                     continue;
                 }
@@ -53,30 +61,31 @@ public static class ImageDropParameters
                 var text = Uri.UnescapeDataString(raw);
                 JsonNode? value = parameter.Kind switch
                 {
-                    Kind.Text => JsonValue.Create(text),
-                    Kind.Integer => long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var integer) ? JsonValue.Create(integer) : null,
-                    Kind.Number => double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var number) ? JsonValue.Create(number) : null,
-                    _ => bool.TryParse(text, out var flag) ? JsonValue.Create(flag) : null,
+                    RequestFieldKind.Integer => long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var integer) ? JsonValue.Create(integer) : null,
+                    RequestFieldKind.Number => double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var number) ? JsonValue.Create(number) : null,
+                    RequestFieldKind.Boolean => bool.TryParse(text, out var flag) ? JsonValue.Create(flag) : null,
+                    _ => JsonValue.Create(text),
                 };
-                var field = string.Join('.', parameter.Path);
                 if (value is null)
                 {
-                    var expected = parameter.Kind switch { Kind.Integer => "an integer", Kind.Number => "a number", _ => "true or false" };
                     errors.TryAdd(field, []);
-                    errors[field].Add($"Metadata '{name.ToLowerInvariant()}' must be {expected}, got '{text}'.");
+                    errors[field].Add($"Metadata '{name.ToLowerInvariant()}' must be {parameter.Expected}, got '{text}'.");
                     continue;
                 }
 
+                var path = field.Split('.');
                 var parent = request;
-                foreach (var segment in parameter.Path[..^1])
+                foreach (var segment in path[..^1])
                 {
                     parent = parent[segment] as JsonObject ?? (JsonObject)(parent[segment] = new JsonObject());
                 }
 
-                parent[parameter.Path[^1]] = value;
+                parent[path[^1]] = value;
             }
         }
 
         return request;
     }
+
+    private static bool IsScalar(RequestFieldKind kind) => kind is RequestFieldKind.String or RequestFieldKind.Integer or RequestFieldKind.Number or RequestFieldKind.Boolean;
 }

@@ -5,33 +5,11 @@ namespace Seedream.Functions;
 
 /// <summary>
 /// Binds the Seedream part of a body to the client's <see cref="ImageGenerationRequest"/>, naming every field of the wrong
-/// type (the serializer stops at the first one, so a failed bind is retried field by field).
+/// type (the serializer stops at the first one, so a failed bind is retried field by field). What each field takes comes
+/// from the type itself (<see cref="RequestFields"/>).
 /// </summary>
 public static class RequestBinder
 {
-    private static readonly Dictionary<string, string> Expected = new(StringComparer.Ordinal)
-    {
-        ["model"] = "a string",
-        ["prompt"] = "a string",
-        ["image"] = "a string or an array of strings",
-        ["size"] = "a string",
-        ["seed"] = "an integer",
-        ["guidance_scale"] = "a number",
-        ["sequential_image_generation"] = "a string",
-        ["sequential_image_generation_options"] = "an object",
-        ["sequential_image_generation_options.max_images"] = "an integer",
-        ["stream"] = "true or false",
-        ["response_format"] = "a string",
-        ["output_format"] = "a string",
-        ["watermark"] = "true or false",
-        ["optimize_prompt_options"] = "an object",
-        ["optimize_prompt_options.mode"] = "a string",
-        ["optimize_prompt_options.thinking"] = "a string",
-        ["tools"] = "an array of objects",
-        ["layer_decomposition"] = "true or false",
-        ["background"] = "a string",
-    };
-
     /// <summary>The request, or null with a problem per field of the wrong type.</summary>
     public static ImageGenerationRequest? Bind(JsonObject root, IntakeProblems problems)
     {
@@ -57,8 +35,8 @@ public static class RequestBinder
             {
                 var e = failure as JsonException ?? new JsonException(failure.Message, "$." + name, null, null, failure);
                 var field = FieldPath(e.Path, name);
-                problems.Add(field, Expected.TryGetValue(field, out var expected)
-                    ? $"The value has the wrong type: {field} must be {expected}{(e.InnerException is OverflowException or FormatException ? " within range" : string.Empty)}."
+                problems.Add(field, RequestFields.Find(field) is { } expected
+                    ? $"The value has the wrong type: {field} must be {expected.Expected}{(e.InnerException is OverflowException or FormatException ? " within range" : string.Empty)}."
                     : $"The value has the wrong type for this field.");
             }
         }

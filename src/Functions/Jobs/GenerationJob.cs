@@ -18,6 +18,12 @@ public enum JobStatus
 
     /// <summary>Its <see cref="GenerationJob.Deadline"/> passed before the Seedream call was sent; nothing was paid.</summary>
     Expired,
+
+    /// <summary>
+    /// A status written by a newer version of the app (a rolling deploy): read rather than refused, never final, and its
+    /// name is kept in <see cref="GenerationJob.StatusName"/> so writing the record back does not lose it.
+    /// </summary>
+    Unknown,
 }
 
 /// <summary>Where the paid Seedream call stands; decides what a (re)delivery may do without paying twice.</summary>
@@ -47,7 +53,33 @@ public sealed class GenerationJob
 
     public required string Id { get; set; }
 
-    public JobStatus Status { get; set; }
+    /// <summary>The status; <see cref="JobStatus.Unknown"/> when the record names one this version does not know.</summary>
+    [JsonIgnore]
+    public JobStatus Status
+    {
+        get => _status;
+        set
+        {
+            _status = value;
+            _unknownStatusName = null;
+        }
+    }
+
+    /// <summary>The status as written in the record (<c>status</c>): a name this version does not know is kept as it is.</summary>
+    [JsonPropertyName("status")]
+    public string StatusName
+    {
+        get => _unknownStatusName ?? JobOutcomes.Of(_status).Name;
+        set
+        {
+            var outcome = JobOutcomes.Of(value);
+            _status = outcome.Status;
+            _unknownStatusName = outcome.Status == JobStatus.Unknown ? value : null;
+        }
+    }
+
+    private JobStatus _status;
+    private string? _unknownStatusName;
 
     /// <summary><c>http</c>, <c>queue</c> or <c>drop</c>.</summary>
     public required string Source { get; set; }
@@ -113,8 +145,7 @@ public sealed class GenerationJob
     [JsonIgnore]
     public bool IsTerminal => IsTerminalStatus(Status);
 
-    public static bool IsTerminalStatus(JobStatus status) =>
-        status is JobStatus.Succeeded or JobStatus.PartiallySucceeded or JobStatus.Failed or JobStatus.Cancelled or JobStatus.Expired;
+    public static bool IsTerminalStatus(JobStatus status) => JobOutcomes.IsFinal(status);
 
     public bool IsSettled(int index) => Images.Exists(i => i.Index == index) || Failures.Exists(f => f.Index == index);
 }

@@ -11,4 +11,8 @@ public sealed class JobLookup
         id is not null && SubmissionParser.JobIdPattern().IsMatch(id)
             ? await _jobs.GetAsync(id, cancellationToken).ConfigureAwait(false)
             : null;
+
+    /// <summary>The job, or <see cref="JobNotFoundException"/> (answered 404 by <see cref="HttpFailures"/> on every route).</summary>
+    public async Task<StoredJob> GetAsync(string id, CancellationToken cancellationToken) =>
+        await FindAsync(id, cancellationToken).ConfigureAwait(false) ?? throw new JobNotFoundException(id);
 }

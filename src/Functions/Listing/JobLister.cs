@@ -85,7 +85,8 @@ public sealed class JobLister
         }
 
         var actual = JobSummary.From(stored.Job);
-        if (!row.Confirmed || !row.SameSummaryAs(actual))
+        // A status only a newer version knows stays as that version indexed it.
+        if (actual.Status != JobStatus.Unknown && (!row.Confirmed || !row.SameSummaryAs(actual)))
         {
             await TryAsync(() => _index.RepairAsync(actual, row.ETag, cancellationToken), row.JobId, "correct its row from the record").ConfigureAwait(false);
         }

@@ -10,8 +10,8 @@ public sealed record JobSummary(string Id, JobStatus Status, DateTimeOffset Crea
         return new JobSummary(job.Id, job.Status, job.CreatedAt, ModelOf(job), job.Images.Count, job.Cost);
     }
 
-    /// <summary>Queued and running jobs can still change; every other status is final.</summary>
-    public static bool IsFinal(JobStatus status) => status is not (JobStatus.Queued or JobStatus.Running);
+    /// <summary>Final statuses cannot change any more (<see cref="JobOutcomes"/>).</summary>
+    public static bool IsFinal(JobStatus status) => JobOutcomes.IsFinal(status);
 
     /// <summary>The model Seedream reported, else the one requested.</summary>
     private static string? ModelOf(GenerationJob job) => job.Answer?.Model ?? job.Request?.Model;

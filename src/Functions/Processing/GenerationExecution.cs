@@ -170,7 +170,8 @@ internal sealed class GenerationExecution
                 return CancelOutcome.AlreadyEnded;
             }
 
-            if (Job.Lease is { } lease && lease.IsLive(now) && lease.Owner != _writer.Owner)
+            // A status written by a newer version (rolling deploy), or a delivery running it: only record the cancel.
+            if (Job.Status == JobStatus.Unknown || (Job.Lease is { } lease && lease.IsLive(now) && lease.Owner != _writer.Owner))
             {
                 if (Job.CancelRequestedAt is not null || await _writer.TryWriteAsync(job => job.CancelRequestedAt = now, cancellationToken).ConfigureAwait(false))
                 {

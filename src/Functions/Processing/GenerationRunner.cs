@@ -51,6 +51,13 @@ public sealed class GenerationRunner
             return false;
         }
 
+        if (stored.Job.Status == JobStatus.Unknown)
+        {
+            // Written by a newer version during a rolling deploy: this one cannot tell what the status allows (running it
+            // could pay twice), so it leaves the record alone and the queue redelivers, to a newer worker in the end.
+            throw new InvalidOperationException($"Job {jobId} has status '{stored.Job.StatusName}', which this version does not know; left to a newer version.");
+        }
+
         using var activity = PipelineTelemetry.StartJobActivity(activityName, jobId, stored.Job.TraceParent);
         var execution = new GenerationExecution(_services, _services.NewWriter(stored));
         try

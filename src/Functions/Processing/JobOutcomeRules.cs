@@ -58,14 +58,8 @@ public static class JobOutcomeRules
     }
 
     /// <summary>The terminal event type of a terminal status.</summary>
-    public static string TerminalEventType(JobStatus status) => status switch
-    {
-        JobStatus.Failed => JobEventPublisher.FailedType,
-        JobStatus.Cancelled => JobEventPublisher.CancelledType,
-        JobStatus.Expired => JobEventPublisher.ExpiredType,
-        JobStatus.Succeeded or JobStatus.PartiallySucceeded => JobEventPublisher.CompletedType,
-        _ => throw new ArgumentOutOfRangeException(nameof(status), status, "Only terminal statuses have a terminal event."),
-    };
+    public static string TerminalEventType(JobStatus status) =>
+        JobOutcomes.Of(status).EventType ?? throw new ArgumentOutOfRangeException(nameof(status), status, "Only terminal statuses have a terminal event.");
 
     /// <summary>Retry only what cannot have been billed; a call that may have reached Seedream is never repeated unless configured.</summary>
     public static GenerationFailureAction OnGenerationFailure(SeedreamException error, bool regenerateWhenOutcomeUnknown)

@@ -5,7 +5,8 @@ namespace Seedream.Functions;
 /// <summary>
 /// The job's one terminal event, as an outbox in the job record: the event is written with the terminal status
 /// (claimed by its writer), published, then marked published. A claim left by a crashed worker expires and is taken
-/// over; a live claim of another delivery is left alone and looked at again after it expires.
+/// over; a live claim of another delivery is left alone and looked at again after it expires. The job-ended hooks
+/// (<see cref="IJobEndedHandler"/>) run just before the publish, under the same claim.
 /// </summary>
 internal sealed class TerminalEventOutbox
 {
@@ -13,15 +14,15 @@ internal sealed class TerminalEventOutbox
     public static readonly TimeSpan ClaimDuration = TimeSpan.FromMinutes(2);
 
     private readonly JobEventPublisher _events;
+    private readonly IReadOnlyList<IJobEndedHandler> _endedHandlers;
     private readonly JobRecheck _recheck;
     private readonly PipelineMetrics _metrics;
     private readonly ILogger<TerminalEventOutbox> _logger;
-    private readonly WebhookNotifier _webhooks;
 
-    public TerminalEventOutbox(JobEventPublisher events, JobRecheck recheck, PipelineMetrics metrics, ILogger<TerminalEventOutbox> logger, WebhookNotifier webhooks)
+    public TerminalEventOutbox(JobEventPublisher events, IEnumerable<IJobEndedHandler> endedHandlers, JobRecheck recheck, PipelineMetrics metrics, ILogger<TerminalEventOutbox> logger)
     {
-        _webhooks = webhooks;
         _events = events;
+        _endedHandlers = [.. endedHandlers];
         _recheck = recheck;
         _metrics = metrics;
         _logger = logger;
@@ -59,10 +60,12 @@ internal sealed class TerminalEventOutbox
     /// <summary>Publishes the terminal event this delivery claimed (by writing it, or claiming it), then marks it published.</summary>
     public async Task PublishClaimedAsync(JobWriter writer, CancellationToken cancellationToken)
     {
-        await _events.PublishTerminalAsync(writer.Job, cancellationToken).ConfigureAwait(false);
+        foreach (var handler in _endedHandlers)
+        {
+            await handler.OnJobEndedAsync(writer.Job, cancellationToken).ConfigureAwait(false);
+        }
 
-        // Before the event is marked published: a crash here repeats the callback (same webhook-id) rather than losing it.
-        await _webhooks.JobEndedAsync(writer.Job, cancellationToken).ConfigureAwait(false);
+        await _events.PublishTerminalAsync(writer.Job, cancellationToken).ConfigureAwait(false);
         var publishedAt = writer.Now;
         while (writer.Job.TerminalEvent is { PublishedAt: null })
         {

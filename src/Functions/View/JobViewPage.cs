@@ -49,12 +49,6 @@ internal static class JobViewPage
         h2 { font-size: 17px; margin: 28px 0 10px; font-weight: 600; }
         code, pre { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; }
         .status { display: inline-block; padding: 2px 12px; border-radius: 999px; font-weight: 600; font-size: 14px; color: #fff; }
-        .status-queued { background: #6e7781; }
-        .status-running { background: #0969da; }
-        .status-succeeded { background: #1a7f37; }
-        .status-partially_succeeded { background: #9a6700; }
-        .status-failed, .status-expired { background: #cf222e; }
-        .status-cancelled { background: #57606a; }
         .note { color: var(--muted); margin: 4px 0 0; font-size: 14px; }
         dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: 6px 20px; margin: 20px 0 0; padding: 16px 20px; background: var(--panel); border: 1px solid var(--line); border-radius: 8px; }
         dl.facts dt { color: var(--muted); }
@@ -89,7 +83,7 @@ internal static class JobViewPage
         var html = new StringBuilder(8 * 1024);
         var status = StatusName(view.Status);
         var request = view.Request as JsonObject;
-        var running = view.Status is JobStatus.Queued or JobStatus.Running;
+        var running = !JobOutcomes.IsFinal(view.Status);
 
         html.Append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n")
             .Append("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n");
@@ -99,7 +93,7 @@ internal static class JobViewPage
         }
 
         html.Append("<title>Generation ").Append(Encode(view.Id)).Append(" · ").Append(Encode(Label(status))).Append("</title>\n")
-            .Append("<style>\n").Append(Styles).Append("</style>\n</head>\n<body>\n<main>\n");
+            .Append("<style>\n").Append(Styles).Append(JobOutcomes.StatusStyles).Append("</style>\n</head>\n<body>\n<main>\n");
 
         html.Append("<header><h1>Generation <code>").Append(Encode(view.Id)).Append("</code></h1>")
             .Append("<span class=\"status status-").Append(status).Append("\">").Append(Encode(Label(status))).Append("</span></header>\n");
@@ -300,7 +294,7 @@ internal static class JobViewPage
         if (view.Images.Count == 0)
         {
             html.Append("<p class=\"empty\">")
-                .Append(view.Status is JobStatus.Queued or JobStatus.Running ? "No image stored yet." : "No image was stored.")
+                .Append(!JobOutcomes.IsFinal(view.Status) ? "No image stored yet." : "No image was stored.")
                 .Append("</p>\n");
             return;
         }
@@ -457,7 +451,7 @@ internal static class JobViewPage
     };
 
     /// <summary>The status as the JSON API spells it (<c>partially_succeeded</c>); also the CSS class suffix.</summary>
-    private static string StatusName(JobStatus status) => JsonNamingPolicy.SnakeCaseLower.ConvertName(status.ToString());
+    private static string StatusName(JobStatus status) => JobStatusNames.NameOf(status);
 
     private static string Label(string statusName) => statusName.Replace('_', ' ');
 

@@ -29,8 +29,6 @@ internal static class RecentJobsPage
         td.thumb img { display: block; width: 96px; height: 96px; object-fit: contain; background: var(--panel); border-radius: 4px; }
         code { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: 13px; }
         .status { display: inline-block; padding: 1px 10px; border-radius: 999px; font-weight: 600; font-size: 13px; color: #fff; background: #6e7781; }
-        .status-running { background: #0969da; } .status-succeeded { background: #1a7f37; }
-        .status-partially_succeeded { background: #9a6700; } .status-failed, .status-expired { background: #cf222e; }
         .empty, .note { color: var(--muted); }
         a { color: #0969da; }
         """;
@@ -46,7 +44,7 @@ internal static class RecentJobsPage
             html.Append("<meta http-equiv=\"refresh\" content=\"").Append(RefreshSeconds).Append("\">\n");
         }
 
-        html.Append("<title>Recent generations</title>\n<style>\n").Append(Styles).Append("</style>\n</head>\n<body>\n<main>\n")
+        html.Append("<title>Recent generations</title>\n<style>\n").Append(Styles).Append(JobOutcomes.StatusStyles).Append("</style>\n</head>\n<body>\n<main>\n")
             .Append("<h1>Recent generations</h1>\n");
         if (jobs.Count == 0)
         {
@@ -57,7 +55,7 @@ internal static class RecentJobsPage
             html.Append("<table>\n<thead><tr><th></th><th>Job</th><th>Status</th><th>Created</th><th>Model</th><th>Images</th><th>Cost</th></tr></thead>\n<tbody>\n");
             foreach (var job in jobs)
             {
-                var status = JsonNamingPolicy.SnakeCaseLower.ConvertName(job.Status.ToString());
+                var status = JobStatusNames.NameOf(job.Status);
                 var view = Encode(job.ViewUrl);
                 html.Append("<tr><td class=\"thumb\">");
                 if (job.ImageCount > 0)

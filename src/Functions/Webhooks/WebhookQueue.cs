@@ -59,10 +59,11 @@ public sealed class WebhookQueue
 }
 
 /// <summary>
-/// The pipeline's two hooks into callbacks: after a job's terminal event is published and after an image is stored, a
-/// job whose submission named a callback for that notification gets a delivery queued (never sent from the worker).
+/// The pipeline's two hooks into callbacks: when a job ends (in the terminal event's outbox, so a crash repeats the
+/// callback with the same webhook-id rather than losing it) and after an image is stored, a job whose submission named a
+/// callback for that notification gets a delivery queued (never sent from the worker).
 /// </summary>
-public sealed class WebhookNotifier
+public sealed class WebhookNotifier : IJobEndedHandler
 {
     private readonly WebhookQueue _queue;
     private readonly TimeProvider _time;
@@ -81,6 +82,8 @@ public sealed class WebhookNotifier
             ? _queue.EnqueueAsync(new WebhookDeliveryMessage(job.Id, terminal.Id, WebhookEvents.JobEnded, null, 1, _time.GetUtcNow()), null, cancellationToken)
             : Task.CompletedTask;
     }
+
+    Task IJobEndedHandler.OnJobEndedAsync(GenerationJob job, CancellationToken cancellationToken) => JobEndedAsync(job, cancellationToken);
 
     /// <summary>Queues the image-stored notification when the job's callback asks for it.</summary>
     public Task ImageStoredAsync(GenerationJob job, StoredImage image, CancellationToken cancellationToken)

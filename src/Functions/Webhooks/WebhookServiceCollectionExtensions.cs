@@ -20,6 +20,7 @@ public static class WebhookServiceCollectionExtensions
         services.TryAddSingleton<WebhookTargetRules>();
         services.TryAddSingleton<WebhookQueue>();
         services.TryAddSingleton<WebhookNotifier>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IJobEndedHandler, WebhookNotifier>(provider => provider.GetRequiredService<WebhookNotifier>()));
         services.TryAddSingleton<WebhookDeliveryStore>();
         services.TryAddSingleton<WebhookSender>();
         services.TryAddSingleton<WebhookDeliverer>();

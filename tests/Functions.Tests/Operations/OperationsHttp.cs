@@ -34,10 +34,6 @@ internal static class OperationsHttp
             context.Request.Headers[name] = value;
         }
 
-        var result = await function(context.Request);
-        var body = new MemoryStream();
-        context.Response.Body = body;
-        await result.ExecuteResultAsync(new ActionContext(context, new RouteData(), new ActionDescriptor()));
-        return new HttpResult(context.Response.StatusCode, context.Response.ContentType, context.Response.Headers, body.ToArray());
+        return await HostedFunction.ExecuteAsync(context, () => function(context.Request));
     }
 }

@@ -64,4 +64,47 @@ public sealed class JobRecordSchemaTests(PipelineFixture fixture)
         var error = await Assert.ThrowsAsync<InvalidOperationException>(() => harness.Services.GetRequiredService<JobStore>().GetAsync(id, CancellationToken.None));
         Assert.Contains("schema", error.Message, StringComparison.Ordinal);
     }
+    [Fact]
+    public async Task A_status_from_a_newer_version_is_read_as_unknown_keeps_its_name_and_is_never_run()
+    {
+        await using var harness = fixture.CreateHarness();
+        var id = Guid.CreateVersion7().ToString("N");
+        await harness.Storage.EnsureCreatedAsync(CancellationToken.None);
+        // What a newer worker writes mid-deploy: a status this version has never heard of.
+        var record = $$$"""
+            {"schemaVersion":{{{GenerationJob.CurrentSchemaVersion}}},"id":"{{{id}}}","status":"rejected","source":"http","createdAt":"2026-11-01T10:00:00+00:00",
+             "updatedAt":"2026-11-01T10:00:00+00:00","request":{"model":"{{{TestRequests.Model}}}","prompt":"a lighthouse","size":"1K"},
+             "phase":"not_started","generationAttempts":0,"images":[],"failures":[]}
+            """;
+        var blob = harness.Storage.Jobs.GetBlobClient($"{id}.json");
+        await blob.UploadAsync(new BinaryData(Encoding.UTF8.GetBytes(record)));
+        var jobs = harness.Services.GetRequiredService<JobStore>();
+
+        var stored = (await jobs.GetAsync(id, CancellationToken.None))!;
+
+        Assert.Equal(JobStatus.Unknown, stored.Job.Status);
+        Assert.Equal("rejected", stored.Job.StatusName);
+        Assert.False(stored.Job.IsTerminal);
+        // Written back (any write of this version), the name survives.
+        stored.Job.Metadata["seen"] = "old";
+        Assert.NotNull(await jobs.TryReplaceAsync(stored, CancellationToken.None));
+        Assert.Equal("rejected", RawStatus(await blob.DownloadContentAsync()));
+
+        // Running it could pay for a job the newer version decided against: the delivery fails (the queue redelivers) and nothing is sent.
+        var posts = harness.Emulator.Requests.Count(r => r.Method == "POST");
+        await Assert.ThrowsAsync<InvalidOperationException>(() => harness.Services.GetRequiredService<GenerationRunner>().RunAsync(id, CancellationToken.None));
+        Assert.Equal(posts, harness.Emulator.Requests.Count(r => r.Method == "POST"));
+        Assert.Equal("rejected", RawStatus(await blob.DownloadContentAsync()));
+
+        // A cancel is only recorded, for the version that knows the status.
+        var cancel = await harness.Services.GetRequiredService<GenerationRunner>().CancelAsync((await jobs.GetAsync(id, CancellationToken.None))!, CancellationToken.None);
+        Assert.Equal(CancelOutcome.Requested, cancel.Outcome);
+        var afterCancel = JsonDocument.Parse((await blob.DownloadContentAsync()).Value.Content.ToString()).RootElement;
+        Assert.Equal("rejected", afterCancel.GetProperty("status").GetString());
+        Assert.True(afterCancel.TryGetProperty("cancelRequestedAt", out _));
+        Assert.Empty(harness.EventsFor(id));
+    }
+
+    private static string? RawStatus(Azure.Response<Azure.Storage.Blobs.Models.BlobDownloadResult> download) =>
+        JsonDocument.Parse(download.Value.Content.ToString()).RootElement.GetProperty("status").GetString();
 }

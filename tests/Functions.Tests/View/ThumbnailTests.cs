@@ -129,10 +129,6 @@ public sealed class ThumbnailTests(PipelineFixture fixture)
         var context = new DefaultHttpContext { RequestServices = harness.Services };
         context.Request.Method = "GET";
         context.Request.Path = path;
-        var result = await function(context.Request);
-        var body = new MemoryStream();
-        context.Response.Body = body;
-        await result.ExecuteResultAsync(new ActionContext(context, new RouteData(), new ActionDescriptor()));
-        return new HttpResult(context.Response.StatusCode, context.Response.ContentType, context.Response.Headers, body.ToArray());
+        return await HostedFunction.ExecuteAsync(context, () => function(context.Request));
     }
 }

@@ -1,0 +1,30 @@
+using Microsoft.Extensions.Logging;
+
+namespace Seedream.Functions;
+
+/// <summary>
+/// A drop's outcome on its source blob: when a drop job ends, before its terminal event goes out, the blob is marked
+/// with the status (and the error, as <see cref="JobOutcome.DropMarksError"/> says). Every way a job ends passes the
+/// outbox, so every drop gets its mark.
+/// </summary>
+public sealed class DropOutcomeMarker : IJobEndedHandler
+{
+    private readonly InboxStore _inbox;
+    private readonly ILogger<DropOutcomeMarker> _logger;
+
+    public DropOutcomeMarker(InboxStore inbox, ILogger<DropOutcomeMarker> logger)
+    {
+        _inbox = inbox;
+        _logger = logger;
+    }
+
+    public async Task OnJobEndedAsync(GenerationJob job, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        if (job.SourceBlob is { } source && source.Container == _inbox.Container.Name
+            && !await _inbox.MarkAsync(source.Name, job.Id, DropMarks.For(job), cancellationToken).ConfigureAwait(false))
+        {
+            _logger.LogInformation("Drop job {JobId} ended {Status}; its source blob '{Blob}' no longer exists to be marked.", job.Id, job.StatusName, source.Name);
+        }
+    }
+}
