@@ -22,6 +22,7 @@ public static class PipelineServiceCollectionExtensions
         services.AddPipelineProcessing(configuration);
         services.AddPipelineDrops(configuration);
         services.AddJobListing(configuration);
+        services.AddPipelineBatches(configuration);
         return services;
     }
 

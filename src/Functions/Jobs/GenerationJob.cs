@@ -107,6 +107,9 @@ public sealed class GenerationJob
 
     public TerminalEvent? TerminalEvent { get; set; }
 
+    /// <summary>The batch and line this job came from (<c>POST /api/batches</c>); null for single requests.</summary>
+    public BatchLineReference? Batch { get; set; }
+
     [JsonIgnore]
     public bool IsTerminal => IsTerminalStatus(Status);
 

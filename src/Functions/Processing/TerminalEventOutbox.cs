@@ -16,9 +16,11 @@ internal sealed class TerminalEventOutbox
     private readonly JobRecheck _recheck;
     private readonly PipelineMetrics _metrics;
     private readonly ILogger<TerminalEventOutbox> _logger;
+    private readonly BatchProgress? _batches;
 
-    public TerminalEventOutbox(JobEventPublisher events, JobRecheck recheck, PipelineMetrics metrics, ILogger<TerminalEventOutbox> logger)
+    public TerminalEventOutbox(JobEventPublisher events, JobRecheck recheck, PipelineMetrics metrics, ILogger<TerminalEventOutbox> logger, BatchProgress? batches = null)
     {
+        _batches = batches;
         _events = events;
         _recheck = recheck;
         _metrics = metrics;
@@ -70,6 +72,12 @@ internal sealed class TerminalEventOutbox
         }
 
         _metrics.JobEnded(writer.Job);
+        if (_batches is not null)
+        {
+            // The job's batch counts it (once: a marker per job); a batch job's end may end its batch.
+            await _batches.JobEndedAsync(writer.Job, cancellationToken).ConfigureAwait(false);
+        }
+
         _logger.LogInformation("Job {JobId}: event {EventType} {EventId} published.", writer.Job.Id, writer.Job.TerminalEvent!.Type, writer.Job.TerminalEvent.Id);
     }
 }
