@@ -67,6 +67,9 @@ var inboxDeadLetterContainerName = 'inbox-deadletter'
 var deadLettersContainerName = 'dead-letters'
 var generationRequestsQueueName = 'generation-requests'
 var inboxEventsQueueName = 'inbox-events'
+var batchesContainerName = 'batches'
+var batchControlQueueName = 'batch-control'
+var batchGenerationRequestsQueueName = 'batch-generation-requests'
 var jobIndexTableName = 'jobindex'
 
 resource resourceGroup 'Microsoft.Resources/resourceGroups@2025-04-01' = {
@@ -104,12 +107,17 @@ module storage 'modules/storage.bicep' = {
       deploymentContainerName
       inboxDeadLetterContainerName
       deadLettersContainerName
+      batchesContainerName
     ]
     queueNames: [
       generationRequestsQueueName
       '${generationRequestsQueueName}-poison'
       inboxEventsQueueName
       '${inboxEventsQueueName}-poison'
+      batchControlQueueName
+      '${batchControlQueueName}-poison'
+      batchGenerationRequestsQueueName
+      '${batchGenerationRequestsQueueName}-poison'
     ]
     tableNames: [
       jobIndexTableName
@@ -215,6 +223,9 @@ module functionApp 'modules/function-app.bicep' = {
     jobsContainerName: jobsContainerName
     inboxContainerName: inboxContainerName
     deadLettersContainerName: deadLettersContainerName
+    batchesContainerName: batchesContainerName
+    batchControlQueueName: batchControlQueueName
+    batchGenerationRequestsQueueName: batchGenerationRequestsQueueName
     jobIndexTableName: jobIndexTableName
   }
 }

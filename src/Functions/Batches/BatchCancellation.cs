@@ -66,6 +66,7 @@ public sealed class BatchCancellation
         }
 
         // Listed after the record says cancelling: a job missing from this listing is created later and meets the gate.
+        await _storage.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
         var jobIds = new List<string>();
         await foreach (var blob in _storage.Jobs.GetBlobsAsync(BlobTraits.None, BlobStates.None, BatchJobIds.JobPrefix(batchId), cancellationToken).ConfigureAwait(false))
         {

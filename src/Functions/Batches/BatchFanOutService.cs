@@ -157,10 +157,10 @@ public sealed class BatchFanOutService
         }
 
         var firstLine = lines.Count > 0 ? lines[0].Number : batch.FanOut.NextLine;
-        using (var checkpoint = PipelineTelemetry.ActivitySource.StartActivity(BatchTelemetry.CheckpointActivity))
+        // Tagged at the start, so that a listener sees which checkpoint is being written.
+        using (var checkpoint = PipelineTelemetry.ActivitySource.StartActivity(BatchTelemetry.CheckpointActivity, ActivityKind.Internal, default(ActivityContext),
+            [new(BatchTelemetry.BatchIdTag, batchId), new(BatchTelemetry.LineTag, firstLine)]))
         {
-            checkpoint?.SetTag(BatchTelemetry.BatchIdTag, batchId);
-            checkpoint?.SetTag(BatchTelemetry.LineTag, firstLine);
             var written = await _batches.UpdateAsync(batchId, record =>
             {
                 if (record.FanOut.Completed || record.FanOut.NextLine != firstLine)

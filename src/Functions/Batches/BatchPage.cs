@@ -108,6 +108,7 @@ public sealed class BatchPage
 
     private async Task<(List<GenerationJob> Jobs, string? Next)> ReadJobsPageAsync(string batchId, string? continuationToken, CancellationToken cancellationToken)
     {
+        await _storage.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
         await foreach (var page in _storage.Jobs.GetBlobsAsync(BlobTraits.None, BlobStates.None, BatchJobIds.JobPrefix(batchId), cancellationToken)
             .AsPages(continuationToken, _options.ViewPageSize).ConfigureAwait(false))
         {

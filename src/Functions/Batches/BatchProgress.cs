@@ -162,6 +162,7 @@ public sealed class BatchProgress
     private async Task ReconcileAsync(string batchId, CancellationToken cancellationToken)
     {
         var marked = (await ReadMarkersAsync(batchId, cancellationToken).ConfigureAwait(false)).Select(m => m.JobId).ToHashSet(StringComparer.Ordinal);
+        await _storage.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
         var prefix = BatchJobIds.JobPrefix(batchId);
         var missing = new List<string>();
         await foreach (var blob in _storage.Jobs.GetBlobsAsync(BlobTraits.None, BlobStates.None, prefix, cancellationToken).ConfigureAwait(false))

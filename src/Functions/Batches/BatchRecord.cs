@@ -122,6 +122,12 @@ public sealed class BatchFanOut
 
     /// <summary>The window closed during the fan-out: the lines after it were not submitted.</summary>
     public bool Expired { get; set; }
+
+    /// <summary>
+    /// The checkpoint at which a fan-out message that ran out of deliveries was sent again: a fan-out that keeps moving
+    /// is restarted, one that fails at the same line twice is not.
+    /// </summary>
+    public int? RestartedAtLine { get; set; }
 }
 
 /// <summary>Counters as facts. Ended counts come from the job-ended hook (one marker per job) and are recounted before the batch ends.</summary>
