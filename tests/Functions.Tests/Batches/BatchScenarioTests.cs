@@ -250,7 +250,11 @@ public sealed class BatchScenarioTests
     {
         await using var harness = new BatchHarness(_fixture);
         var text = await File.ReadAllTextAsync(Path.Combine(Seedream.Testing.RepositoryPaths.Root, "examples", "batch.jsonl"));
-        var id = await harness.SubmitOkAsync(text);
+        var contract = new Operations.OpenApiContract(OpenApiDocument.Load());
+        var submitted = await harness.SubmitAsync(text, "?metadata.team=docs");
+        contract.AssertValid("/batches", "post", submitted);
+        var id = submitted.Json.GetProperty("id").GetString()!;
+        contract.AssertValid("/batches/{id}", "get", await harness.GetAsync(id));
         var early = await harness.ViewAsync(id);
         Assert.Contains("validating", early.Text, StringComparison.Ordinal);
 
@@ -258,8 +262,14 @@ public sealed class BatchScenarioTests
 
         Assert.Equal(BatchStatus.Completed, batch.Status);
         Assert.Equal(4, (await harness.ReadLinesAsync(batch.OutputFile)).Count);
-        var listed = (await harness.ListAsync("?pageSize=1")).Json;
+        var listedResult = await harness.ListAsync("?pageSize=1");
+        contract.AssertValid("/batches", "get", listedResult);
+        var listed = listedResult.Json;
         Assert.Equal(id, listed.GetProperty("items")[0].GetProperty("id").GetString());
+        contract.AssertValid("/batches/{id}", "get", await harness.GetAsync(id));
+        contract.AssertValid("/batches/{id}/cancel", "post", await harness.CancelAsync(id));
+        contract.AssertValid("/batches/{id}", "get", await harness.GetAsync("batch_00000000000000000000000000000000"));
+        contract.AssertValid("/batches", "post", await harness.SubmitAsync(text, "?completion_window=never"));
         var page = (await harness.ViewAsync(id)).Text;
         Assert.Contains("completed", page, StringComparison.Ordinal);
         Assert.Equal(4, page.Split("class=\"thumb\"").Length - 1);
