@@ -59,6 +59,14 @@ public sealed class BatchScenarioTests
         Assert.All(jobEvents, e => Assert.Equal(id, JsonDocument.Parse(e.Data!.ToString()).RootElement.GetProperty("batch").GetProperty("batchId").GetString()));
         var batchEvent = Assert.Single(harness.BatchEvents(id));
         Assert.Equal(BatchEventPublisher.CompletedType, batchEvent.Type);
+        var schema = Operations.EventsSchemaTests.Schema();
+        foreach (var cloudEvent in new[] { batchEvent, jobEvents[0] })
+        {
+            var json = JsonSerializer.SerializeToElement(cloudEvent);
+            Assert.True(schema.Evaluate(json, new Json.Schema.EvaluationOptions { RequireFormatValidation = true }).IsValid, $"{cloudEvent.Type} does not match docs/events.schema.json:\n{json}");
+        }
+
+        Assert.False(schema.Evaluate(JsonDocument.Parse(JsonSerializer.SerializeToElement(batchEvent).GetRawText().Replace("\"completed\"", "\"done\"", StringComparison.Ordinal)).RootElement).IsValid);
         var view = (await harness.GetAsync(id)).Json;
         var counts = view.GetProperty("requestCounts");
         Assert.Equal(210, counts.GetProperty("total").GetInt32());
