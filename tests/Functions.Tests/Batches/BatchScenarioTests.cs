@@ -258,6 +258,14 @@ public sealed class BatchScenarioTests
     {
         await using var harness = new BatchHarness(_fixture);
         var text = await File.ReadAllTextAsync(Path.Combine(Seedream.Testing.RepositoryPaths.Root, "examples", "batch.jsonl"));
+        // The batch file repeats the four examples verbatim: each line's body is its file's JSON.
+        foreach (var line in text.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var node = System.Text.Json.Nodes.JsonNode.Parse(line)!;
+            var example = System.Text.Json.Nodes.JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(Seedream.Testing.RepositoryPaths.Root, "examples", node["custom_id"]!.GetValue<string>() + ".json")));
+            Assert.True(System.Text.Json.Nodes.JsonNode.DeepEquals(example, node["body"]), $"examples/batch.jsonl differs from {node["custom_id"]}.json");
+        }
+
         var contract = new Operations.OpenApiContract(OpenApiDocument.Load());
         var submitted = await harness.SubmitAsync(text, "?metadata.team=docs");
         contract.AssertValid("/batches", "post", submitted);
