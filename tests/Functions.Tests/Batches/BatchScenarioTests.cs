@@ -248,6 +248,12 @@ public sealed class BatchScenarioTests
             Assert.Equal("1024x1024", image.GetProperty("size").GetString());
             Assert.Equal(1, body.GetProperty("usage").GetProperty("generated_images").GetInt32());
             Assert.Equal(JsonValueKind.Null, line.GetProperty("error").ValueKind);
+
+            // The OpenAI .NET SDK keeps its batch line types internal (BatchClient takes and returns BinaryData), so the
+            // line is read by its documented shape above; the body is an images response its public type reads.
+            var images = System.ClientModel.Primitives.ModelReaderWriter.Read<OpenAI.Images.GeneratedImageCollection>(BinaryData.FromString(body.GetRawText()))!;
+            Assert.Equal(image.GetProperty("url").GetString(), Assert.Single(images).ImageUri.AbsoluteUri);
+            Assert.Equal(DateTimeOffset.FromUnixTimeSeconds(body.GetProperty("created").GetInt64()), images.CreatedAt);
         }
 
         Assert.Empty(await harness.ReadLinesAsync(batch.ErrorFile));
