@@ -8,6 +8,8 @@
 #                      the function app prints one line per job step
 #   ./run.sh drop FILE [--prompt TEXT] [--meta K=V]... [--cloudevents]   with the stack running: upload FILE to the
 #                      inbox and enqueue its BlobCreated event as Event Grid would; prints the job and its outcome
+#   ./run.sh batch [FILE]   start, submit FILE (examples/batch.jsonl by default) as a batch, print its progress
+#                      (status and counts) until it ends, then its output and error lines; stop; exit 0/1
 #   ./run.sh --help
 #   --telemetry        (with either) the app's traces and metrics (OpenTelemetry) to the terminal and, as JSON lines,
 #                      to $RUN_LOG_DIR/telemetry.jsonl
@@ -353,6 +355,7 @@ Ready. Logs: $LOG_DIR/
   Status         $API_URL/generations/{id}
   View page      $API_URL/generations/{id}/view
   Recent jobs    $API_URL/view/generations
+  Batch          curl -s -X POST $API_URL/batches --data-binary @$EXAMPLES_DIR/batch.jsonl   (then $API_URL/batches/{id}/view)
   Events         curl -s $EVENTS_URL   (DELETE clears; ?type= filters)
   Seedream       ${SEEDREAM_BASE_URL:-http://127.0.0.1:$SEEDREAM_EMULATOR_PORT/v1 (emulator, key $SEEDREAM_KEY)}
   Requests       requests.http (VS Code REST Client / Rider)
@@ -416,6 +419,43 @@ run_smoke() {
   say "smoke run succeeded"
 }
 
+# A batch end to end: submit, one progress line per change (status and counts), then the results files' lines.
+run_batch() {
+  local file=${1:-$EXAMPLES_DIR/batch.jsonl}
+  # The script moved to the repository root; a relative FILE means what the caller typed (OLDPWD, as for drop).
+  [[ $file == /* ]] || file=$OLDPWD/$file
+  [[ -f $file ]] || fail "no batch file '$file'."
+  start_stack file
+  say "stack is up; submitting $file as a batch"
+  local response id status_url result status progress last=""
+  response=$(curl -s -X POST "$API_URL/batches" -H 'Content-Type: application/jsonl' --data-binary "@$file" -w '\n%{http_code}')
+  [[ ${response##*$'\n'} == 202 ]] || fail "the batch was not accepted: ${response//$'\n'/ }"
+  response=${response%$'\n'*}
+  id=$(json_field id <<<"$response")
+  status_url=$(json_field statusUrl <<<"$response")
+  say "accepted $id; view page $API_URL/batches/$id/view"
+  local deadline=$((SECONDS + RUN_SMOKE_TIMEOUT))
+  while true; do
+    result=$(curl -s "$status_url")
+    status=$(json_field status <<<"$result" 2>/dev/null || true)
+    progress=$(node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const b=JSON.parse(s),c=b.requestCounts;console.log(`${b.status}: ${c.total} lines${b.inputRead?"":" read so far"}, ${c.queued} queued, ${c.running} running, ${c.succeeded} succeeded, ${c.failed} failed (${c.invalid} invalid lines), ${c.cancelled} cancelled, ${c.expired} expired`)})' <<<"$result")
+    [[ $progress == "$last" ]] || say "$progress"
+    last=$progress
+    case $status in
+      completed | failed | cancelled | expired) break ;;
+    esac
+    ((SECONDS < deadline)) || fail "batch $id did not end within $RUN_SMOKE_TIMEOUT s (last: $result)."
+    sleep 0.5
+  done
+  local file_url
+  for kind in outputFile errorFile; do
+    file_url=$(node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const f=JSON.parse(s)[process.argv[1]];process.stdout.write(f?f.url:"")})' "$kind" <<<"$result")
+    [[ -z $file_url ]] || printf '\n%s:\n%s\n' "$kind" "$(curl -s "$file_url")"
+  done
+  [[ $status == completed ]] || fail "batch finished with status '$status'."
+  say "batch completed"
+}
+
 # The drop tool reaches the running stack's Azurite through the port variables. It runs from the caller's directory
 # (OLDPWD: the script moved to the repository root above), so a relative FILE means what the caller typed.
 run_drop() {
@@ -448,6 +488,7 @@ case ${1:-} in
   '') run_interactive ;;
   --smoke | smoke) run_smoke ;;
   drop) shift; run_drop "$@" ;;
+  batch) shift; run_batch "$@" ;;
   -h | --help | help) usage ;;
   *) usage >&2; fail "unknown argument '$1'." ;;
 esac

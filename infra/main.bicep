@@ -81,6 +81,9 @@ var generationRequestsQueueName = 'generation-requests'
 var inboxEventsQueueName = 'inbox-events'
 // Job callbacks (a submission's webhook): one delivery attempt per message, retries re-enqueued with a delay.
 var webhookDeliveriesQueueName = 'webhook-deliveries'
+var batchesContainerName = 'batches'
+var batchControlQueueName = 'batch-control'
+var batchGenerationRequestsQueueName = 'batch-generation-requests'
 var jobIndexTableName = 'jobindex'
 
 resource resourceGroup 'Microsoft.Resources/resourceGroups@2025-04-01' = {
@@ -118,6 +121,7 @@ module storage 'modules/storage.bicep' = {
       deploymentContainerName
       inboxDeadLetterContainerName
       deadLettersContainerName
+      batchesContainerName
     ]
     queueNames: [
       generationRequestsQueueName
@@ -126,6 +130,10 @@ module storage 'modules/storage.bicep' = {
       '${inboxEventsQueueName}-poison'
       webhookDeliveriesQueueName
       '${webhookDeliveriesQueueName}-poison'
+      batchControlQueueName
+      '${batchControlQueueName}-poison'
+      batchGenerationRequestsQueueName
+      '${batchGenerationRequestsQueueName}-poison'
     ]
     tableNames: [
       jobIndexTableName
@@ -236,6 +244,9 @@ module functionApp 'modules/function-app.bicep' = {
     jobsContainerName: jobsContainerName
     inboxContainerName: inboxContainerName
     deadLettersContainerName: deadLettersContainerName
+    batchesContainerName: batchesContainerName
+    batchControlQueueName: batchControlQueueName
+    batchGenerationRequestsQueueName: batchGenerationRequestsQueueName
     jobIndexTableName: jobIndexTableName
   }
 }

@@ -13,6 +13,7 @@ internal static class BenchmarkCommands
           listing           [--jobs 10000] [--page-size 25] [--repetitions 200] [--active 20] [--report docs/benchmarks.md]
           webhooks          [--jobs 200] [--receiver-delay-seconds 5] [--rounds 2] [--submitters 4] [--timeout-minutes 20] [--report docs/benchmarks.md]
           soak              [--jobs 1000] [--fault-percent 5] [--submitters 4] [--timeout-minutes 20] [--report docs/benchmarks.md]
+          batch-fanout      [--lines 50000] [--line-bytes 4000] [--invalid-every 10] [--report docs/benchmarks.md]
           capacity          [--jobs 1,4,8,16] [--sizes 2K,4K] [--images 15] [--settle-seconds 60] [--paths ours,sdk] [--sdk-limit-mb 4096] [--malformed 300] [--shipped true|false] [--model id] [--cell-timeout-minutes 20] [--report docs/benchmarks.md]
         """;
 
@@ -90,6 +91,10 @@ internal static class BenchmarkCommands
                 var listingOptions = new ListingOptions(arguments.Integer("jobs", 10_000), arguments.Integer("page-size", 25), arguments.Integer("repetitions", 200), arguments.Integer("active", 20));
                 var listing = await ListingBenchmark.RunAsync(listingOptions, output, cancellationToken).ConfigureAwait(false);
                 return await ReportAsync(arguments, ListingBenchmark.Command, ListingBenchmark.Markdown(listingOptions, listing, args), output, cancellationToken).ConfigureAwait(false);
+            case BatchFanOutBenchmark.Command:
+                var batchOptions = new BatchFanOutOptions(arguments.Integer("lines", 50_000), arguments.Integer("line-bytes", 4000), arguments.Integer("invalid-every", 10));
+                var batch = await BatchFanOutBenchmark.RunAsync(batchOptions, output, cancellationToken).ConfigureAwait(false);
+                return await ReportAsync(arguments, $"{BatchFanOutBenchmark.Command}-{batchOptions.Lines}", BatchFanOutBenchmark.Markdown(batchOptions, batch, args), output, cancellationToken).ConfigureAwait(false);
             case CapacityBenchmark.Command:
                 var capacityOptions = CapacityCommand.Options(arguments);
                 var capacity = await CapacityBenchmark.RunAsync(capacityOptions, output, cancellationToken, async partial =>

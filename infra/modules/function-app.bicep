@@ -55,6 +55,10 @@ param inboxContainerName string
 
 @description('Blob container for queue messages that map to no job of their own.')
 param deadLettersContainerName string
+@description('Batches: the container of batch records, inputs and results, and the batch control and job queues.')
+param batchesContainerName string
+param batchControlQueueName string
+param batchGenerationRequestsQueueName string
 
 @description('Table of the job listing\'s index.')
 param jobIndexTableName string
@@ -96,6 +100,9 @@ var appSettings = {
   JobsContainer: jobsContainerName
   InboxContainer: inboxContainerName
   DeadLetterContainer: deadLettersContainerName
+  BatchesContainer: batchesContainerName
+  BatchControlQueue: batchControlQueueName
+  BatchGenerationRequestsQueue: batchGenerationRequestsQueueName
   JobIndexTable: jobIndexTableName
   Seedream__ApiKey: '@Microsoft.KeyVault(SecretUri=${seedreamApiKeySecretUri})'
   EventGrid__TopicEndpoint: eventGridTopicEndpoint

@@ -23,6 +23,7 @@ public static class PipelineServiceCollectionExtensions
         services.AddPipelineDrops(configuration);
         services.AddJobListing(configuration);
         services.AddPipelineWebhooks(configuration);
+        services.AddPipelineBatches(configuration);
         return services;
     }
 

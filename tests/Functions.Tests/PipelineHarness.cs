@@ -183,14 +183,16 @@ public sealed class PipelineHarness : IAsyncDisposable
         return messages.Length;
     }
 
-    private async Task<HttpResult> InvokeHttpAsync(
+    /// <summary>Calls an HTTP function with a request as the host builds it; <paramref name="path"/> may carry a query string.</summary>
+    public async Task<HttpResult> InvokeHttpAsync(
         string method, string path, Func<HttpRequest, Task<IActionResult>> function, Stream? body, long? contentLength, IReadOnlyDictionary<string, string>? headers)
     {
         var context = new DefaultHttpContext { RequestServices = _services };
         context.Request.Method = method;
         context.Request.Scheme = "https";
         context.Request.Host = new HostString("pipeline.example");
-        context.Request.Path = path;
+        context.Request.Path = path.Split('?')[0];
+        context.Request.QueryString = path.Contains('?', StringComparison.Ordinal) ? new QueryString(path[path.IndexOf('?', StringComparison.Ordinal)..]) : QueryString.Empty;
         if (body is not null)
         {
             context.Request.Body = body;

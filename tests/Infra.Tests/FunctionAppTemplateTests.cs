@@ -93,6 +93,9 @@ public sealed class FunctionAppTemplateTests(CompiledInfrastructure infrastructu
         Assert.Equal("jobs", settings["JobsContainer"]);
         Assert.Equal("inbox", settings["InboxContainer"]);
         Assert.Equal("dead-letters", settings["DeadLetterContainer"]);
+        Assert.Equal("batches", settings["BatchesContainer"]);
+        Assert.Equal("batch-control", settings["BatchControlQueue"]);
+        Assert.Equal("batch-generation-requests", settings["BatchGenerationRequestsQueue"]);
         Assert.Equal(
             "@Microsoft.KeyVault(SecretUri=reference(Microsoft.Resources/deployments(key-vault)).outputs.seedreamApiKeySecretUri.value)",
             settings["Seedream__ApiKey"]);

@@ -23,7 +23,7 @@ public sealed class StorageTemplateTests(CompiledInfrastructure infrastructure)
         var containers = infrastructure.OfType("Microsoft.Storage/storageAccounts/blobServices/containers");
 
         Assert.Equal(
-            ["app-package", "dead-letters", "images", "inbox", "inbox-deadletter", "jobs"],
+            ["app-package", "batches", "dead-letters", "images", "inbox", "inbox-deadletter", "jobs"],
             containers.Select(container => container.LeafName).Order(StringComparer.Ordinal));
         Assert.All(containers, container => Assert.Equal("None", container.EvaluateString("properties", "publicAccess")));
     }
@@ -34,7 +34,7 @@ public sealed class StorageTemplateTests(CompiledInfrastructure infrastructure)
         var queues = infrastructure.OfType("Microsoft.Storage/storageAccounts/queueServices/queues");
 
         Assert.Equal(
-            ["generation-requests", "generation-requests-poison", "inbox-events", "inbox-events-poison", "webhook-deliveries", "webhook-deliveries-poison"],
+            ["batch-control", "batch-control-poison", "batch-generation-requests", "batch-generation-requests-poison", "generation-requests", "generation-requests-poison", "inbox-events", "inbox-events-poison", "webhook-deliveries", "webhook-deliveries-poison"],
             queues.Select(queue => queue.LeafName).Order(StringComparer.Ordinal));
     }
 

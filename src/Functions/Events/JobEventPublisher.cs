@@ -50,7 +50,8 @@ public class JobEventPublisher
             job.Cost,
             job.Error,
             job.Metadata,
-            job.SourceBlob);
+            job.SourceBlob,
+            job.Batch);
         return Create(job, terminal.Id, terminal.Type, data);
     }
 
@@ -116,6 +117,7 @@ public sealed record ImageSeriesEventData(
     JobCost? Cost,
     JobError? Error,
     IReadOnlyDictionary<string, string> Metadata,
-    SourceBlob? SourceBlob = null);
+    SourceBlob? SourceBlob = null,
+    BatchLineReference? Batch = null);
 
 public sealed record ImageStoredEventData(string JobId, string? Model, ImageEventData Image, IReadOnlyDictionary<string, string> Metadata);

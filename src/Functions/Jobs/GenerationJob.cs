@@ -141,6 +141,8 @@ public sealed class GenerationJob
 
     /// <summary>The submission's callback; its deliveries are recorded beside the job (<see cref="WebhookDeliveryLog"/>).</summary>
     public WebhookSubscription? Webhook { get; set; }
+    /// <summary>The batch and line this job came from (<c>POST /api/batches</c>); null for single requests.</summary>
+    public BatchLineReference? Batch { get; set; }
 
     [JsonIgnore]
     public bool IsTerminal => IsTerminalStatus(Status);

@@ -37,6 +37,6 @@ public sealed class EventsSchemaTests(PipelineFixture fixture)
         Assert.False(schema.Evaluate(JsonDocument.Parse(first.Replace("Seedream.ImageSeries.Completed", "Seedream.ImageSeries.Finished", StringComparison.Ordinal)).RootElement).IsValid);
     }
 
-    private static JsonSchema Schema() =>
+    internal static JsonSchema Schema() =>
         JsonSchema.FromText(File.ReadAllText(Path.Combine(RepositoryPaths.Root, "docs", "events.schema.json")), new BuildOptions { SchemaRegistry = new SchemaRegistry() });
 }

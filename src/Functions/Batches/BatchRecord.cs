@@ -1,0 +1,184 @@
+using System.Text.Json.Serialization;
+
+namespace Seedream.Functions;
+
+/// <summary>Where a batch stands, in the OpenAI Batch API's words.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<BatchStatus>))]
+public enum BatchStatus
+{
+    /// <summary>Staged; the fan-out has not checkpointed its first lines yet.</summary>
+    [JsonStringEnumMemberName("validating")]
+    Validating,
+
+    /// <summary>Lines are being read and their jobs run.</summary>
+    [JsonStringEnumMemberName("in_progress")]
+    InProgress,
+
+    /// <summary>Every line is settled; the output and error files are being written.</summary>
+    [JsonStringEnumMemberName("finalizing")]
+    Finalizing,
+
+    [JsonStringEnumMemberName("completed")]
+    Completed,
+
+    /// <summary>The input could not be used at all (unreadable, empty, or no valid line).</summary>
+    [JsonStringEnumMemberName("failed")]
+    Failed,
+
+    /// <summary>The completion window passed before every line was settled.</summary>
+    [JsonStringEnumMemberName("expired")]
+    Expired,
+
+    [JsonStringEnumMemberName("cancelling")]
+    Cancelling,
+
+    [JsonStringEnumMemberName("cancelled")]
+    Cancelled,
+}
+
+/// <summary>The API's name of a batch status (<c>in_progress</c>).</summary>
+public static class BatchStatusNames
+{
+    public static string NameOf(BatchStatus status) => System.Text.Json.JsonNamingPolicy.SnakeCaseLower.ConvertName(status.ToString());
+}
+
+/// <summary>
+/// The batch record, blob <c>{id}/batch.json</c> in the batches container, updated with ETag conditions. Counts are
+/// kept as facts (lines read, jobs created, jobs ended by status); the API derives queued and running from them.
+/// </summary>
+public sealed class BatchRecord
+{
+    public required string Id { get; set; }
+
+    public BatchStatus Status { get; set; }
+
+    public required string Endpoint { get; set; }
+
+    public required string CompletionWindow { get; set; }
+
+    public DateTimeOffset CreatedAt { get; set; }
+
+    public DateTimeOffset UpdatedAt { get; set; }
+
+    /// <summary>The end of the completion window: lines not sent by then end expired.</summary>
+    public DateTimeOffset Deadline { get; set; }
+
+    public DateTimeOffset? StartedAt { get; set; }
+
+    public DateTimeOffset? FinalizingAt { get; set; }
+
+    public DateTimeOffset? FinishedAt { get; set; }
+
+    public DateTimeOffset? CancelRequestedAt { get; set; }
+
+    public Dictionary<string, string> Metadata { get; set; } = [];
+
+    public string? TraceParent { get; set; }
+
+    /// <summary>Bytes of the staged input.</summary>
+    public long InputBytes { get; set; }
+
+    public BatchFanOut FanOut { get; set; } = new();
+
+    public BatchTally Tally { get; set; } = new();
+
+    /// <summary>Sum of the accepted lines' estimates (price × images asked for), known as the fan-out reads them.</summary>
+    public JobCost? EstimatedCost { get; set; }
+
+    /// <summary>What the ended jobs cost (billed images only).</summary>
+    public JobCost? Cost { get; set; }
+
+    public BatchResultFile? OutputFile { get; set; }
+
+    public BatchResultFile? ErrorFile { get; set; }
+
+    /// <summary>Why the whole batch failed (input unreadable, nothing valid).</summary>
+    public JobError? Error { get; set; }
+
+    /// <summary>The batch's one CloudEvent, written with the final status (stable id), then marked published.</summary>
+    public TerminalEvent? TerminalEvent { get; set; }
+
+    [JsonIgnore]
+    public bool IsFinished => Status is BatchStatus.Completed or BatchStatus.Failed or BatchStatus.Expired or BatchStatus.Cancelled;
+
+    /// <summary>Cancelled or expired: no further line may reach Seedream.</summary>
+    [JsonIgnore]
+    public bool IsStopping => Status is BatchStatus.Cancelling or BatchStatus.Cancelled or BatchStatus.Expired
+        || (Status == BatchStatus.Finalizing && (CancelRequestedAt is not null || FanOut.Expired));
+}
+
+/// <summary>The fan-out's checkpoint: the next line to read and where it starts in the staged input.</summary>
+public sealed class BatchFanOut
+{
+    public long NextOffset { get; set; }
+
+    /// <summary>1-based number of the next line.</summary>
+    public int NextLine { get; set; } = 1;
+
+    /// <summary>Error chunks written so far (<c>{id}/errors/{n:D6}.jsonl</c>).</summary>
+    public int ErrorChunks { get; set; }
+
+    public bool Completed { get; set; }
+
+    /// <summary>The window closed during the fan-out: the lines after it were not submitted.</summary>
+    public bool Expired { get; set; }
+
+    /// <summary>
+    /// The checkpoint at which a fan-out message that ran out of deliveries was sent again: a fan-out that keeps moving
+    /// is restarted, one that fails at the same line twice is not.
+    /// </summary>
+    public int? RestartedAtLine { get; set; }
+}
+
+/// <summary>Counters as facts. Ended counts come from the job-ended hook (one marker per job) and are recounted before the batch ends.</summary>
+public sealed class BatchTally
+{
+    /// <summary>Lines read (every line of the input once read).</summary>
+    public int Lines { get; set; }
+
+    /// <summary>Lines refused by the intake or the envelope rules (line errors).</summary>
+    public int Invalid { get; set; }
+
+    /// <summary>Lines not submitted because the batch was cancelled or expired first.</summary>
+    public int Skipped { get; set; }
+
+    public int SkippedExpired { get; set; }
+
+    /// <summary>Jobs created.</summary>
+    public int Accepted { get; set; }
+
+    /// <summary>Jobs whose delivery began.</summary>
+    public int Started { get; set; }
+
+    public int Succeeded { get; set; }
+
+    public int PartiallySucceeded { get; set; }
+
+    public int Failed { get; set; }
+
+    public int Cancelled { get; set; }
+
+    public int Expired { get; set; }
+
+    [JsonIgnore]
+    public int Ended => Succeeded + PartiallySucceeded + Failed + Cancelled + Expired;
+
+    public void Count(JobStatus status, int delta = 1)
+    {
+        switch (status)
+        {
+            case JobStatus.Succeeded: Succeeded += delta; break;
+            case JobStatus.PartiallySucceeded: PartiallySucceeded += delta; break;
+            case JobStatus.Failed: Failed += delta; break;
+            case JobStatus.Cancelled: Cancelled += delta; break;
+            case JobStatus.Expired: Expired += delta; break;
+            default: throw new ArgumentOutOfRangeException(nameof(status), status, "Only terminal statuses are counted.");
+        }
+    }
+}
+
+/// <summary>A results file in the batches container; read URLs are issued when the record is shown.</summary>
+public sealed record BatchResultFile(string BlobName, int Lines, long Bytes);
+
+/// <summary>On a job of a batch: which batch and line it came from. Its id is derived from both (<see cref="BatchJobIds"/>).</summary>
+public sealed record BatchLineReference(string BatchId, string CustomId, int Line);
