@@ -8,20 +8,31 @@ namespace Seedream.Functions;
 /// </summary>
 public static class ImageDecodeBudget
 {
+    /// <summary>The most one thumbnail may cost: the bound on the peak RSS rise of a thumbnail made alone.</summary>
+    public const long MaxThumbnailBytes = 64L * 1024 * 1024;
+
     /// <summary>The most a decoder may hold whatever the thumbnail's size (see <see cref="ImageHeader.WholeDecodeBytes"/>).</summary>
     public const long MaxWholeDecodeBytes = 36L * 1024 * 1024;
 
-    /// <summary>What any thumbnail costs besides: libvips' line buffers, the shrink, the JPEG encoder (measured: at most about 28 MB).</summary>
-    public const long StreamingBytes = 28L * 1024 * 1024;
+    /// <summary>What any thumbnail costs besides its lines: libvips' buffers, the JPEG encoder, the thumbnail (measured: about 12 MB).</summary>
+    public const long BaseBytes = 12L * 1024 * 1024;
+
+    /// <summary>
+    /// Full-width lines held while reading line by line (PNG, GIF, TIFF: measured about 600, whatever the shrink), and
+    /// while shrinking on load (JPEG, WebP, HEIF: far fewer).
+    /// </summary>
+    private const int SequentialLines = 640, ShrinkOnLoadLines = 64;
 
     /// <summary>The cost of all thumbnails made at once on an instance: two of the costliest, or more of the cheap ones.</summary>
-    public const long InstanceBytes = 2 * (MaxWholeDecodeBytes + StreamingBytes);
+    public const long InstanceBytes = 2 * MaxThumbnailBytes;
 
     /// <summary>The memory a thumbnail of this image is admitted with.</summary>
     public static long CostOf(ImageHeader image)
     {
         ArgumentNullException.ThrowIfNull(image);
-        return StreamingBytes + image.WholeDecodeBytes;
+        var lines = image.Format is "png" or "gif" or "tiff" ? SequentialLines : ShrinkOnLoadLines;
+        var lineBytes = (long)(image.Width ?? 0) * Math.Max(1, image.Channels) * (image.BitDepth > 8 ? 2 : 1) * lines;
+        return BaseBytes + lineBytes + image.WholeDecodeBytes;
     }
 
     /// <summary>Why this image cannot be decoded within our budget; null when it can.</summary>
@@ -47,6 +58,8 @@ public static class ImageDecodeBudget
             return $"The image is {image.Width}x{image.Height}, {what} that must be decoded whole: {image.WholeDecodeBytes / (1024 * 1024)} MB, more than the {MaxWholeDecodeBytes / (1024 * 1024)} MB we decode at once. Send it smaller, baseline (JPEG) or non-interlaced (PNG).";
         }
 
-        return null;
+        return CostOf(image) > MaxThumbnailBytes
+            ? $"The image is {image.Width}x{image.Height} with {image.Channels} samples of {image.BitDepth} bits per pixel: decoding it would take about {CostOf(image) / (1024 * 1024)} MB, more than the {MaxThumbnailBytes / (1024 * 1024)} MB we allow one image. Send it narrower or with 8 bits per sample."
+            : null;
     }
 }
