@@ -27,10 +27,14 @@ internal static class ThumbnailMemoryBenchmark
     private const string ResultPrefix = "RESULT ";
     private const int BeforeConcurrency = 2;
 
-    /// <summary>The inputs: name and how to write one of edge × edge (GIF half the edge: two frames of it).</summary>
+    /// <summary>
+    /// The inputs, edge × edge unless the name ends with a side (the largest of that kind the budget accepts); GIF two
+    /// frames of half the edge.
+    /// </summary>
     public static readonly IReadOnlyList<string> Inputs =
     [
-        "PNG 16-bit RGBA interlaced", "PNG 16-bit RGBA", "PNG 8-bit RGB 16:1", "JPEG CMYK progressive", "JPEG CMYK baseline", "GIF 2 frames",
+        "PNG 16-bit RGBA interlaced", "PNG 16-bit RGBA interlaced 2048", "PNG 16-bit RGBA", "PNG 8-bit RGB 16:1",
+        "JPEG CMYK progressive", "JPEG CMYK progressive 2048", "JPEG CMYK baseline", "GIF 2 frames", "GIF 2 frames 1500",
         "TIFF tiled", "TIFF stripped", "WebP lossy", "BMP 24-bit",
     ];
 
@@ -76,7 +80,9 @@ internal static class ThumbnailMemoryBenchmark
             return Bmp(Math.Min(edge, 3100));
         }
 
-        var side = input.StartsWith("GIF", StringComparison.Ordinal) ? edge / 2 : edge;
+        var sized = input.Split(' ')[^1] is var last && int.TryParse(last, System.Globalization.CultureInfo.InvariantCulture, out var fixedSide);
+        var side = Math.Min(sized ? fixedSide : edge, input.StartsWith("GIF", StringComparison.Ordinal) ? edge / 2 : edge);
+        input = sized ? input[..input.LastIndexOf(' ')] : input;
         // The widest the provider takes: the same pixels at a 16:1 ratio.
         var (width, height) = input.EndsWith("16:1", StringComparison.Ordinal) ? (side * 4, side / 4) : (side, side);
         using var xy = Image.Xyz(width, height);
@@ -240,7 +246,7 @@ internal static class ThumbnailMemoryBenchmark
     public static string Markdown(ThumbnailMemoryOptions options, IReadOnlyList<ThumbnailMemoryMeasurement> measurements, IEnumerable<string> arguments)
     {
         var text = new StringBuilder();
-        text.AppendLine($"Peak RSS rise per thumbnail of the hardest references of each kind at {options.Edge}×{options.Edge} (36 Mpx at 6000; the 16:1 PNG the same pixels 4× wider; the GIF two frames of half the edge; the BMP the largest square within 30 MB), alone and {options.Concurrent} requested at once.")
+        text.AppendLine($"Peak RSS rise per thumbnail of the hardest references of each kind at {options.Edge}×{options.Edge} (36 Mpx at 6000; a side in the name: the largest of that kind the budget accepts; the 16:1 PNG the same pixels 4× wider; the GIF two frames of half the edge; the BMP the largest square within 30 MB), alone and {options.Concurrent} requested at once.")
             .AppendLine()
             .AppendLine($"- Machine: {MarkdownReport.Machine()}")
             .AppendLine($"- Command: `{MarkdownReport.Command(arguments)}`")

@@ -55,7 +55,14 @@ public static class ImageDecodeBudget
                 "webp" => "a lossless, animated or transparent WebP",
                 _ => $"a {image.Format} image",
             };
-            return $"The image is {image.Width}x{image.Height}, {what} that must be decoded whole: {image.WholeDecodeBytes / (1024 * 1024)} MB, more than the {MaxWholeDecodeBytes / (1024 * 1024)} MB we decode at once. Send it smaller, baseline (JPEG) or non-interlaced (PNG).";
+            var advice = image.Format switch
+            {
+                "png" => " or not interlaced",
+                "jpeg" => " or baseline (not progressive)",
+                "webp" => " or lossy without animation",
+                _ => "",
+            };
+            return $"The image is {image.Width}x{image.Height}, {what} that must be decoded whole: {image.WholeDecodeBytes / (1024 * 1024)} MB, more than the {MaxWholeDecodeBytes / (1024 * 1024)} MB we decode at once. Send it smaller{advice}.";
         }
 
         return CostOf(image) > MaxThumbnailBytes

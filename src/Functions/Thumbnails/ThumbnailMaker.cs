@@ -69,9 +69,11 @@ public static class ThumbnailMaker
         }
 
         var ending = ImageEnding.For(image.Format) is { } end ? new ImageEndingStream(source, end) : null;
+        var owned = new List<Image>();
         try
         {
-            using (var thumbnail = image.Format is "png" or "gif" or "tiff" ? ShrinkSequentially(ending ?? source) : Image.ThumbnailStream(ending ?? source, MaxEdge, height: MaxEdge, size: Enums.Size.Down, failOn: Enums.FailOn.Error))
+            var thumbnail = image.Format is "png" or "gif" or "tiff" ? ShrinkSequentially(ending ?? source, owned)
+                : Own(owned, Image.ThumbnailStream(ending ?? source, MaxEdge, height: MaxEdge, size: Enums.Size.Down, failOn: Enums.FailOn.Error));
             using (var encoded = new MemoryStream())
             {
                 Encode(thumbnail, encoded);
@@ -93,46 +95,53 @@ public static class ThumbnailMaker
         {
             throw new ThumbnailException($"The {image.Format} image cannot be decoded: {LogText.Cut(e.Message.Trim(), 300)}", e);
         }
-    }
-
-    private static Image ShrinkSequentially(Stream source)
-    {
-        var image = Image.NewFromStream(source, access: Enums.Access.Sequential, failOn: Enums.FailOn.Error);
-        try
+        finally
         {
-            if (image.Format == Enums.BandFormat.Ushort)
+            foreach (var step in owned)
             {
-                // 16 → 8 bits by a shift: an integer point operation, where libvips' colourspace would go through float.
-                Replace(ref image, (image >> 8).Cast(Enums.BandFormat.Uchar).Copy(interpretation: image.Bands >= 3 ? Enums.Interpretation.Srgb : Enums.Interpretation.Bw));
+                step.Dispose();
             }
 
-            if (image.HasAlpha())
-            {
-                Replace(ref image, image.Flatten(background: Enumerable.Repeat(255.0, image.Bands - 1).ToArray()).Cast(Enums.BandFormat.Uchar));
-            }
-
-            var factor = (int)Math.Floor(Math.Max(image.Width, image.Height) / (double)MaxEdge);
-            if (factor > 1)
-            {
-                // Across first: the lines the vertical shrink then buffers are already narrow.
-                Replace(ref image, image.Shrinkh(factor));
-                Replace(ref image, image.Shrinkv(factor));
-            }
-
-            Replace(ref image, image.ThumbnailImage(MaxEdge, height: MaxEdge, size: Enums.Size.Down));
-            return image;
-        }
-        catch
-        {
-            image.Dispose();
-            throw;
+            NativeHeap.Trim();
         }
     }
 
-    private static void Replace(ref Image image, Image next)
+    /// <summary>
+    /// Load, 16 → 8 bits, flatten, shrink, resize: every step's image goes into <paramref name="owned"/>, disposed by the
+    /// caller. An intermediate left to the finalizer keeps the decoded pixels upstream of it alive (an interlaced PNG's
+    /// whole buffer) until a GC happens to run.
+    /// </summary>
+    private static Image ShrinkSequentially(Stream source, List<Image> owned)
     {
-        image.Dispose();
-        image = next;
+        Image Own(Image image) => ThumbnailMaker.Own(owned, image);
+
+        var image = Own(Image.NewFromStream(source, access: Enums.Access.Sequential, failOn: Enums.FailOn.Error));
+        if (image.Format == Enums.BandFormat.Ushort)
+        {
+            // 16 → 8 bits by a shift: an integer point operation, where libvips' colourspace would go through float.
+            var interpretation = image.Bands >= 3 ? Enums.Interpretation.Srgb : Enums.Interpretation.Bw;
+            image = Own(Own(Own(image >> 8).Cast(Enums.BandFormat.Uchar)).Copy(interpretation: interpretation));
+        }
+
+        if (image.HasAlpha())
+        {
+            image = Own(Own(image.Flatten(background: Enumerable.Repeat(255.0, image.Bands - 1).ToArray())).Cast(Enums.BandFormat.Uchar));
+        }
+
+        var factor = (int)Math.Floor(Math.Max(image.Width, image.Height) / (double)MaxEdge);
+        if (factor > 1)
+        {
+            // Across first: the lines the vertical shrink then buffers are already narrow.
+            image = Own(Own(image.Shrinkh(factor)).Shrinkv(factor));
+        }
+
+        return Own(image.ThumbnailImage(MaxEdge, height: MaxEdge, size: Enums.Size.Down));
+    }
+
+    private static Image Own(List<Image> owned, Image image)
+    {
+        owned.Add(image);
+        return image;
     }
 
     private static void Encode(Image thumbnail, Stream destination)
