@@ -92,6 +92,11 @@ public sealed class InboxReferenceResolver
             }
 
             var header = await _inbox.ReadStartAsync(blob, ImageHeader.HeaderBytes, cancellationToken).ConfigureAwait(false);
+            if (ReferenceImageRules.NeedsWholeFile(header, blob.Length))
+            {
+                header = await _inbox.ReadStartAsync(blob, (int)blob.Length, cancellationToken).ConfigureAwait(false);
+            }
+
             if (ReferenceImageRules.Check(header, blob.Length, declaredFormat: null, model) is { } imageProblem)
             {
                 problems.Replace(field, $"The inbox blob '{LogText.Cut(blob.Name, 128)}': {imageProblem}");

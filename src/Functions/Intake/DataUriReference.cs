@@ -60,7 +60,16 @@ public static class DataUriReference
                     return "Invalid base64 image url: the data is not valid base64.";
                 }
 
-                return ReferenceImageRules.Check(whole.AsSpan(0, Math.Min(whole.Length, ImageHeader.HeaderBytes)), whole.Length, format, model);
+                return ReferenceImageRules.Check(whole, whole.Length, format, model);
+            }
+
+            if (ReferenceImageRules.NeedsWholeFile(buffer.AsSpan(0, written), decodedLength))
+            {
+                // GIF frames and TIFF pages lie throughout the file: judge all of them (at most 30 MB, for this check only).
+                var whole = new byte[decodedLength];
+                return Convert.TryFromBase64Chars(payload, whole, out var wholeLength)
+                    ? ReferenceImageRules.Check(whole.AsSpan(0, wholeLength), wholeLength, format, model)
+                    : "Invalid base64 image url: the data is not valid base64.";
             }
 
             return ReferenceImageRules.Check(buffer.AsSpan(0, written), decodedLength, format, model);

@@ -3,11 +3,21 @@ namespace Seedream.Functions;
 /// <summary>
 /// One check for every reference image, wherever it comes from (a data URI, an https URL, an inbox blob): the bytes
 /// must carry the signature of a format the model takes (and the one a data URI declares), within the model's byte,
-/// pixel and aspect-ratio limits (<see cref="ImageHeader.CheckLimits"/>, from the first bytes only).
+/// pixel and aspect-ratio limits applied to its largest frame or page (<see cref="ImageHeader.CheckLimits"/>), free of
+/// defects decoders disagree on, and decodable within our own budget (<see cref="ImageDecodeBudget"/>), the same rule
+/// the thumbnailer applies. GIF and TIFF facts are spread through the file: read whole where we have the file.
 /// </summary>
 public static class ReferenceImageRules
 {
     public const string Formats = "png, jpeg, webp, bmp, tiff, gif, heic, heif";
+
+    /// <summary>The most bytes read to judge a GIF or TIFF whole: the largest reference any model takes.</summary>
+    public const long MaxWholeFileBytes = 30L * 1024 * 1024;
+
+    /// <summary>True when these first bytes start a GIF or TIFF of <paramref name="totalBytes"/> whose facts lie beyond them: read the whole file.</summary>
+    public static bool NeedsWholeFile(ReadOnlySpan<byte> firstBytes, long totalBytes) =>
+        totalBytes > firstBytes.Length && totalBytes <= MaxWholeFileBytes
+        && ImageHeader.Inspect(firstBytes) is { } image && ImageHeader.FactsNeedWholeFile(image.Format);
 
     /// <summary>Why Seedream would refuse these first bytes as a reference of <paramref name="model"/>; null when they are fine.</summary>
     /// <param name="firstBytes">The start of the file, up to <see cref="ImageHeader.HeaderBytes"/>.</param>
@@ -25,12 +35,22 @@ public static class ReferenceImageRules
             return $"The data URI says image/{declaredFormat} but its bytes are a {image.Format} image.";
         }
 
+        if (image.Defect is { } defect)
+        {
+            return defect;
+        }
+
         if (image.Width is null)
         {
             return $"The {image.Format} reference does not reveal its pixel size in its first bytes (truncated or unusual file).";
         }
 
-        return image.CheckLimits(totalBytes ?? firstBytes.Length, model);
+        if (!image.Complete && totalBytes == firstBytes.Length)
+        {
+            return $"The {image.Format} reference ends before its last frame or page (truncated file).";
+        }
+
+        return image.CheckLimits(totalBytes ?? firstBytes.Length, model) ?? ImageDecodeBudget.Check(image);
     }
 
     private static bool SameFormat(string declared, string actual) =>

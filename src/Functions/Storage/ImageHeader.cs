@@ -3,9 +3,14 @@ using System.Text;
 
 namespace Seedream.Functions;
 
-/// <summary>An image's format and pixel size, read from the first bytes of the file: inbox references and stored results alike.</summary>
+/// <summary>
+/// An image's header facts, read from the bytes of the file without decoding pixels: inbox references, data URIs,
+/// reference URLs, stored results and thumbnails all read them here, so that the intake and the thumbnailer judge the
+/// same facts (<see cref="ImageDecodeBudget"/>).
+/// </summary>
 /// <param name="Format">The <c>data:image/&lt;format&gt;</c> name: png, jpeg, webp, bmp, tiff, gif, heic or heif.</param>
-/// <param name="Width">Null when the header bytes do not reveal the size.</param>
+/// <param name="Width">The largest frame's or page's width; null when the header bytes do not reveal the size.</param>
+/// <param name="Height">The largest frame's or page's height.</param>
 public sealed record ImageHeader(string Format, int? Width, int? Height)
 {
     /// <summary>Enough of a file to reach the size fields of every format, including JPEGs with a large EXIF block.</summary>
@@ -14,14 +19,44 @@ public sealed record ImageHeader(string Format, int? Width, int? Height)
     private const long MaxPixels = 6000L * 6000;
     private const int MinSide = 15;
 
+    /// <summary>Frames (GIF) or pages (TIFF) seen; 1 for the other formats.</summary>
+    public int Frames { get; init; } = 1;
+
+    /// <summary>Bits per sample (8 or 16 for PNG, 8 or 12 for JPEG); 8 where the format does not say.</summary>
+    public int BitDepth { get; init; } = 8;
+
+    /// <summary>Samples per pixel as decoded (4 for RGBA or CMYK, 3 for RGB or YCbCr, 1 for grey or a palette index).</summary>
+    public int Channels { get; init; } = 3;
+
+    /// <summary>Adam7 PNG, progressive JPEG, interlaced GIF: formats whose decoders then hold the whole image.</summary>
+    public bool Interlaced { get; init; }
+
+    /// <summary>rgb, grey, cmyk, ycbcr, palette; null where the header does not say.</summary>
+    public string? ColourSpace { get; init; }
+
+    /// <summary>
+    /// Bytes the decoder must hold whatever the thumbnail's size (a progressive JPEG's coefficients, an interlaced PNG,
+    /// a GIF canvas, a TIFF strip or row of tiles, a lossless WebP); 0 for line-by-line or shrink-on-load decoding.
+    /// </summary>
+    public long WholeDecodeBytes { get; init; }
+
+    /// <summary>A structural defect decoders disagree on (a GIF frame outside its screen, a TIFF tag given twice); null when none.</summary>
+    public string? Defect { get; init; }
+
+    /// <summary>False when the facts stop at the bytes given (GIF frames or TIFF pages beyond them were not seen).</summary>
+    public bool Complete { get; init; } = true;
+
     public string ContentType => $"image/{Format}";
 
-    /// <summary>The format and size from a file's signature; null when it is no image format Seedream takes.</summary>
+    /// <summary>Formats whose facts are spread through the file (GIF frames, TIFF directories): read whole, not only the first bytes.</summary>
+    public static bool FactsNeedWholeFile(string format) => format is "gif" or "tiff";
+
+    /// <summary>The header facts from a file's bytes; null when it is no image format Seedream takes.</summary>
     public static ImageHeader? Inspect(ReadOnlySpan<byte> header)
     {
         if (header.StartsWith((ReadOnlySpan<byte>)[0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]))
         {
-            return header.Length >= 24 ? new("png", BinaryPrimitives.ReadInt32BigEndian(header[16..]), BinaryPrimitives.ReadInt32BigEndian(header[20..])) : new("png", null, null);
+            return Png(header);
         }
 
         if (header.StartsWith([(byte)0xFF, (byte)0xD8, (byte)0xFF]))
@@ -31,12 +66,12 @@ public sealed record ImageHeader(string Format, int? Width, int? Height)
 
         if (header.StartsWith("GIF87a"u8) || header.StartsWith("GIF89a"u8))
         {
-            return header.Length >= 10 ? new("gif", BinaryPrimitives.ReadUInt16LittleEndian(header[6..]), BinaryPrimitives.ReadUInt16LittleEndian(header[8..])) : new("gif", null, null);
+            return header.Length >= 10 ? GifHeaderReader.Read(header) : new("gif", null, null) { Complete = false };
         }
 
         if (header.StartsWith("BM"u8) && header.Length >= 26)
         {
-            return new("bmp", Math.Abs(BinaryPrimitives.ReadInt32LittleEndian(header[18..])), Math.Abs(BinaryPrimitives.ReadInt32LittleEndian(header[22..])));
+            return Bmp(header);
         }
 
         if (header.Length >= 16 && header.StartsWith("RIFF"u8) && header[8..12].SequenceEqual("WEBP"u8))
@@ -46,7 +81,7 @@ public sealed record ImageHeader(string Format, int? Width, int? Height)
 
         if (header.StartsWith("II*\0"u8) || header.StartsWith("MM\0*"u8))
         {
-            return Tiff(header);
+            return TiffHeaderReader.Read(header);
         }
 
         if (header.Length >= 12 && header[4..8].SequenceEqual("ftyp"u8))
@@ -96,6 +131,37 @@ public sealed record ImageHeader(string Format, int? Width, int? Height)
             : null;
     }
 
+    private static ImageHeader Png(ReadOnlySpan<byte> header)
+    {
+        if (header.Length < 29)
+        {
+            return new("png", null, null);
+        }
+
+        var width = BinaryPrimitives.ReadInt32BigEndian(header[16..]);
+        var height = BinaryPrimitives.ReadInt32BigEndian(header[20..]);
+        var bitDepth = header[24];
+        var (channels, colourSpace) = header[25] switch
+        {
+            0 => (1, "grey"),
+            2 => (3, "rgb"),
+            3 => (4, "palette"), // libvips expands a palette to RGB(A)
+            4 => (2, "grey"),
+            _ => (4, "rgb"),
+        };
+        var interlaced = header[28] == 1;
+        var samples = bitDepth > 8 ? 2 : 1;
+        return new("png", width, height)
+        {
+            BitDepth = bitDepth,
+            Channels = channels,
+            ColourSpace = colourSpace,
+            Interlaced = interlaced,
+            // Adam7 is decoded whole: libspng cannot hand out finished rows before the last pass.
+            WholeDecodeBytes = interlaced ? (long)width * height * channels * samples : 0,
+        };
+    }
+
     private static ImageHeader Jpeg(ReadOnlySpan<byte> header)
     {
         var position = 2;
@@ -121,9 +187,9 @@ public sealed record ImageHeader(string Format, int? Width, int? Height)
 
             var length = BinaryPrimitives.ReadUInt16BigEndian(header[(position + 2)..]);
             var isStartOfFrame = marker is >= 0xC0 and <= 0xCF and not 0xC4 and not 0xC8 and not 0xCC;
-            if (isStartOfFrame && position + 9 <= header.Length)
+            if (isStartOfFrame && position + 10 <= header.Length)
             {
-                return new("jpeg", BinaryPrimitives.ReadUInt16BigEndian(header[(position + 7)..]), BinaryPrimitives.ReadUInt16BigEndian(header[(position + 5)..]));
+                return JpegFrame(header[(position + 4)..], progressive: marker is 0xC2 or 0xC6 or 0xCA or 0xCE);
             }
 
             position += 2 + length;
@@ -132,67 +198,84 @@ public sealed record ImageHeader(string Format, int? Width, int? Height)
         return new("jpeg", null, null);
     }
 
+    private static ImageHeader JpegFrame(ReadOnlySpan<byte> frame, bool progressive)
+    {
+        int height = BinaryPrimitives.ReadUInt16BigEndian(frame[1..]);
+        int width = BinaryPrimitives.ReadUInt16BigEndian(frame[3..]);
+        var components = frame[5];
+        // A progressive JPEG keeps every DCT coefficient (2 bytes each) of every component until the last scan,
+        // subsampled components at their own resolution; shrink-on-load does not reduce that.
+        int maxH = 1, maxV = 1;
+        var sampling = new List<(int H, int V)>();
+        for (var i = 0; i < components && 6 + (i * 3) + 1 < frame.Length; i++)
+        {
+            var factors = frame[6 + (i * 3) + 1];
+            var (h, v) = (Math.Max(1, factors >> 4), Math.Max(1, factors & 0x0F));
+            sampling.Add((h, v));
+            (maxH, maxV) = (Math.Max(maxH, h), Math.Max(maxV, v));
+        }
+
+        var coefficients = sampling.Sum(s => (long)RoundUp8(width * s.H / maxH) * RoundUp8(height * s.V / maxV) * 2);
+        return new("jpeg", width, height)
+        {
+            BitDepth = frame[0],
+            Channels = components,
+            ColourSpace = components switch { 1 => "grey", 4 => "cmyk", _ => "ycbcr" },
+            Interlaced = progressive,
+            WholeDecodeBytes = progressive ? coefficients : 0,
+        };
+    }
+
+    private static long RoundUp8(int value) => (value + 7L) / 8 * 8;
+
+    private static ImageHeader Bmp(ReadOnlySpan<byte> header)
+    {
+        var bits = header.Length >= 30 ? BinaryPrimitives.ReadUInt16LittleEndian(header[28..]) : 24;
+        return new("bmp", Math.Abs(BinaryPrimitives.ReadInt32LittleEndian(header[18..])), Math.Abs(BinaryPrimitives.ReadInt32LittleEndian(header[22..])))
+        {
+            Channels = bits == 32 ? 4 : 3,
+            ColourSpace = "rgb",
+        };
+    }
+
     private static ImageHeader WebP(ReadOnlySpan<byte> header)
     {
         var chunk = header[12..16];
         if (chunk.SequenceEqual("VP8 "u8) && header.Length >= 30)
         {
-            return new("webp", BinaryPrimitives.ReadUInt16LittleEndian(header[26..]) & 0x3FFF, BinaryPrimitives.ReadUInt16LittleEndian(header[28..]) & 0x3FFF);
+            // Lossy WebP decodes scaled, row by row.
+            return new("webp", BinaryPrimitives.ReadUInt16LittleEndian(header[26..]) & 0x3FFF, BinaryPrimitives.ReadUInt16LittleEndian(header[28..]) & 0x3FFF) { ColourSpace = "ycbcr" };
         }
 
         if (chunk.SequenceEqual("VP8L"u8) && header.Length >= 25)
         {
             var bits = BinaryPrimitives.ReadUInt32LittleEndian(header[21..]);
-            return new("webp", (int)(bits & 0x3FFF) + 1, (int)((bits >> 14) & 0x3FFF) + 1);
+            var (width, height) = ((int)(bits & 0x3FFF) + 1, (int)((bits >> 14) & 0x3FFF) + 1);
+            // Lossless WebP is decoded into a whole ARGB plane before any scaling.
+            return new("webp", width, height) { Channels = 4, ColourSpace = "rgb", WholeDecodeBytes = (long)width * height * 4 };
         }
 
         if (chunk.SequenceEqual("VP8X"u8) && header.Length >= 30)
         {
-            return new("webp", ReadUInt24(header[24..]) + 1, ReadUInt24(header[27..]) + 1);
+            var (width, height) = (ReadUInt24(header[24..]) + 1, ReadUInt24(header[27..]) + 1);
+            var flags = header[20];
+            var animated = (flags & 0x02) != 0;
+            var lossless = header.IndexOf("VP8L"u8) >= 0;
+            // Animation composes on a whole canvas; an alpha plane of a lossy image is decoded whole.
+            long whole = animated ? (long)width * height * 4 * 2 : lossless ? (long)width * height * 4 : (flags & 0x10) != 0 ? (long)width * height : 0;
+            return new("webp", width, height)
+            {
+                Frames = animated ? 2 : 1,
+                Channels = (flags & 0x10) != 0 ? 4 : 3,
+                ColourSpace = "rgb",
+                WholeDecodeBytes = whole,
+            };
         }
 
         return new("webp", null, null);
     }
 
     private static int ReadUInt24(ReadOnlySpan<byte> bytes) => bytes[0] | (bytes[1] << 8) | (bytes[2] << 16);
-
-    private static ImageHeader Tiff(ReadOnlySpan<byte> header)
-    {
-        var littleEndian = header[0] == (byte)'I';
-        int? width = null, height = null;
-        if (header.Length >= 8 && ReadUInt32(header, 4, littleEndian) is var directory && directory + 2 <= header.Length)
-        {
-            var entries = ReadUInt16(header, (int)directory, littleEndian);
-            for (var i = 0; i < entries; i++)
-            {
-                var entry = (int)directory + 2 + (i * 12);
-                if (entry + 12 > header.Length)
-                {
-                    break;
-                }
-
-                var tag = ReadUInt16(header, entry, littleEndian);
-                // Type 3 is SHORT (value in the first two bytes of the field), 4 is LONG.
-                var value = ReadUInt16(header, entry + 2, littleEndian) == 3 ? ReadUInt16(header, entry + 8, littleEndian) : (int)ReadUInt32(header, entry + 8, littleEndian);
-                if (tag == 256)
-                {
-                    width = value;
-                }
-                else if (tag == 257)
-                {
-                    height = value;
-                }
-            }
-        }
-
-        return new("tiff", width, height);
-    }
-
-    private static uint ReadUInt32(ReadOnlySpan<byte> bytes, int offset, bool littleEndian) =>
-        littleEndian ? BinaryPrimitives.ReadUInt32LittleEndian(bytes[offset..]) : BinaryPrimitives.ReadUInt32BigEndian(bytes[offset..]);
-
-    private static ushort ReadUInt16(ReadOnlySpan<byte> bytes, int offset, bool littleEndian) =>
-        littleEndian ? BinaryPrimitives.ReadUInt16LittleEndian(bytes[offset..]) : BinaryPrimitives.ReadUInt16BigEndian(bytes[offset..]);
 
     private static ImageHeader? Heif(ReadOnlySpan<byte> header)
     {
@@ -208,10 +291,16 @@ public sealed record ImageHeader(string Format, int? Width, int? Height)
             return null;
         }
 
-        // The image spatial extents property ("ispe": version/flags, width, height) gives the pixel size.
+        // The image spatial extents property ("ispe": version/flags, width, height) gives the pixel size; libheif
+        // decodes the whole image before libvips can shrink it.
         var spatialExtents = header.IndexOf("ispe"u8);
-        return spatialExtents >= 0 && spatialExtents + 16 <= header.Length
-            ? new(format, BinaryPrimitives.ReadInt32BigEndian(header[(spatialExtents + 8)..]), BinaryPrimitives.ReadInt32BigEndian(header[(spatialExtents + 12)..]))
-            : new(format, null, null);
+        if (spatialExtents < 0 || spatialExtents + 16 > header.Length)
+        {
+            return new(format, null, null);
+        }
+
+        var width = BinaryPrimitives.ReadInt32BigEndian(header[(spatialExtents + 8)..]);
+        var height = BinaryPrimitives.ReadInt32BigEndian(header[(spatialExtents + 12)..]);
+        return new(format, width, height) { ColourSpace = "ycbcr", WholeDecodeBytes = (long)width * height * 4 };
     }
 }

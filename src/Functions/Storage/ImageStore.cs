@@ -114,7 +114,7 @@ public class ImageStore
     }
 
     /// <summary>Replays the already-read header bytes, then the rest of the source.</summary>
-    private sealed class PrefixedStream(ReadOnlyMemory<byte> prefix, Stream source) : ReadOnlyStream
+    internal sealed class PrefixedStream(ReadOnlyMemory<byte> prefix, Stream source) : ReadOnlyStream
     {
         private ReadOnlyMemory<byte> _prefix = prefix;
 

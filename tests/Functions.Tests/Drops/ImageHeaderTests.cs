@@ -14,7 +14,7 @@ public sealed class ImageHeaderTests(PipelineFixture fixture)
     public async Task Real_encoded_images_report_their_format_and_size(string format, int width, int height)
     {
         var bytes = await Http.GetByteArrayAsync(fixture.Emulator.ReferenceImageUrl("sample", width, height, format));
-        Assert.Equal(new ImageHeader(format, width, height), ImageHeader.Inspect(bytes));
+        Assert.Equal((format, width, height), Facts(ImageHeader.Inspect(bytes)));
     }
 
     public static TheoryData<string, byte[], int, int> Headers => new()
@@ -29,7 +29,7 @@ public sealed class ImageHeaderTests(PipelineFixture fixture)
     [Theory]
     [MemberData(nameof(Headers))]
     public void Headers_of_other_formats_report_their_size(string format, byte[] header, int width, int height) =>
-        Assert.Equal(new ImageHeader(format, width, height), ImageHeader.Inspect(header));
+        Assert.Equal((format, width, height), Facts(ImageHeader.Inspect(header)));
 
     [Fact]
     public void Files_that_are_no_image_are_not_recognised()
@@ -59,6 +59,59 @@ public sealed class ImageHeaderTests(PipelineFixture fixture)
             Assert.Contains(problem, result, StringComparison.Ordinal);
         }
     }
+
+    [Theory]
+    [InlineData("png-interlaced-16")]
+    [InlineData("png")]
+    [InlineData("jpeg-progressive")]
+    [InlineData("jpeg")]
+    [InlineData("tiff-tiled")]
+    [InlineData("tiff-stripped")]
+    [InlineData("gif")]
+    [InlineData("webp")]
+    public void Facts_of_images_written_by_libvips_match_what_libvips_reads_back(string kind)
+    {
+        var bytes = SampleImages.Write(kind, 300, 200);
+        using var vips = NetVips.Image.NewFromBuffer(bytes);
+
+        var facts = ImageHeader.Inspect(bytes)!;
+
+        Assert.Equal((vips.Width, vips.Height), (facts.Width, facts.Height));
+        Assert.True(facts.Complete, kind);
+        Assert.Null(facts.Defect);
+        Assert.Equal(kind.Contains("interlaced", StringComparison.Ordinal) || kind.Contains("progressive", StringComparison.Ordinal), facts.Interlaced);
+        Assert.Equal(kind.EndsWith("-16", StringComparison.Ordinal) ? 16 : 8, facts.BitDepth);
+        Assert.Null(ImageDecodeBudget.Check(facts));
+    }
+
+    [Fact]
+    public void What_can_only_be_decoded_whole_is_costed_whole_and_refused_over_the_budget()
+    {
+        var interlaced = ImageHeader.Inspect(Intake.BadInputCases.PngHeader(6000, 6000, bitDepth: 16, colourType: 6, interlaced: true))!;
+        var progressive = ImageHeader.Inspect(Intake.BadInputCases.ProgressiveCmykJpegHeader(6000, 6000))!;
+        var plain = ImageHeader.Inspect(Intake.BadInputCases.PngHeader(6000, 6000, bitDepth: 16, colourType: 6, interlaced: false))!;
+
+        Assert.Equal(6000L * 6000 * 8, interlaced.WholeDecodeBytes);
+        Assert.Equal(6000L * 6000 * 4 * 2, progressive.WholeDecodeBytes);
+        Assert.Equal(0, plain.WholeDecodeBytes);
+        Assert.Contains("interlaced (Adam7) 16-bit PNG", ImageDecodeBudget.Check(interlaced), StringComparison.Ordinal);
+        Assert.Contains("progressive CMYK JPEG", ImageDecodeBudget.Check(progressive), StringComparison.Ordinal);
+        Assert.Null(ImageDecodeBudget.Check(plain));
+    }
+
+    [Fact]
+    public void A_gif_frame_beyond_its_screen_and_a_tiff_tag_given_twice_are_defects_with_the_largest_size_judged()
+    {
+        var gif = ImageHeader.Inspect(Intake.BadInputCases.GifWithFrame(100, 100, 12000, 12000))!;
+        var tiff = ImageHeader.Inspect(Intake.BadInputCases.TiffWithSizeTagsTwice())!;
+
+        Assert.Contains("reaches beyond the image's 100x100 screen", gif.Defect, StringComparison.Ordinal);
+        Assert.Contains("gives tag 256 twice", tiff.Defect, StringComparison.Ordinal);
+        Assert.Contains("reaches beyond", ReferenceImageRules.Check(Intake.BadInputCases.GifWithFrame(100, 100, 12000, 12000), null, "gif", null), StringComparison.Ordinal);
+        Assert.Null(ReferenceImageRules.Check(Intake.BadInputCases.GifWithFrame(100, 100, 100, 100), null, "gif", null));
+    }
+
+    private static (string Format, int? Width, int? Height) Facts(ImageHeader? header) => (header!.Format, header.Width, header.Height);
 
     private static byte[] Le16(int value) => BitConverter.GetBytes((ushort)value);
 

@@ -35,6 +35,41 @@ public static class BadInputCases
         return bytes;
     }
 
+    /// <summary>A PNG's signature and IHDR with the given size, bit depth, colour type (6: RGBA) and Adam7 interlacing.</summary>
+    public static byte[] PngHeader(int width, int height, byte bitDepth, byte colourType, bool interlaced)
+    {
+        var bytes = PngHeader(width, height);
+        (bytes[24], bytes[25], bytes[28]) = (bitDepth, colourType, interlaced ? (byte)1 : (byte)0);
+        return bytes;
+    }
+
+    /// <summary>A whole GIF whose logical screen is <paramref name="screenWidth"/>² but whose one frame declares a larger size.</summary>
+    public static byte[] GifWithFrame(int screenWidth, int screenHeight, int frameWidth, int frameHeight) =>
+    [
+        .. "GIF89a"u8, .. Le16(screenWidth), .. Le16(screenHeight), 0, 0, 0,
+        0x2C, .. Le16(0), .. Le16(0), .. Le16(frameWidth), .. Le16(frameHeight), 0,
+        2, 2, 0x4C, 0x01, 0, 0x3B,
+    ];
+
+    /// <summary>A TIFF directory giving ImageWidth/ImageLength twice: 12000×12000, then 100×100.</summary>
+    public static byte[] TiffWithSizeTagsTwice() =>
+    [
+        .. "II*\0"u8, .. Le32(8), .. Le16(4),
+        .. Le16(256), .. Le16(3), .. Le32(1), .. Le32(12000),
+        .. Le16(257), .. Le16(3), .. Le32(1), .. Le32(12000),
+        .. Le16(256), .. Le16(3), .. Le32(1), .. Le32(100),
+        .. Le16(257), .. Le16(3), .. Le32(1), .. Le32(100),
+        .. Le32(0),
+    ];
+
+    /// <summary>A progressive (SOF2) four-component JPEG start with the given size.</summary>
+    public static byte[] ProgressiveCmykJpegHeader(int width, int height) =>
+        [0xFF, 0xD8, 0xFF, 0xC2, 0x00, 0x14, 0x08, (byte)(height >> 8), (byte)height, (byte)(width >> 8), (byte)width, 0x04, 1, 0x11, 0, 2, 0x11, 0, 3, 0x11, 0, 4, 0x11, 0];
+
+    private static byte[] Le16(int value) => [(byte)value, (byte)(value >> 8)];
+
+    private static byte[] Le32(int value) => [(byte)value, (byte)(value >> 8), (byte)(value >> 16), (byte)(value >> 24)];
+
     /// <summary>A JPEG start (SOI + SOF0) with the given size.</summary>
     public static byte[] JpegHeader(int width, int height) =>
         [0xFF, 0xD8, 0xFF, 0xC0, 0x00, 0x11, 0x08, (byte)(height >> 8), (byte)height, (byte)(width >> 8), (byte)width, 0x03, 1, 0x22, 0, 2, 0x11, 1, 3, 0x11, 1];
@@ -175,6 +210,11 @@ public static class BadInputCases
         Add("data-uri", "text-media-type", Json(r => r["image"] = DataUri(PngHeader(512, 512), "text/plain")), "image");
         Add("data-uri", "signature-only", Json(r => r["image"] = DataUri(PngHeader(512, 512)[..8])), "image");
         Add("data-uri", "second-of-two", Json(r => r["image"] = new JsonArray(DataUri(PngHeader(512, 512)), DataUri(PngHeader(1, 1)))), "image[1]");
+        // Header facts the thumbnailer's decoder would read differently, or could only decode whole (issue 20).
+        Add("image-facts", "gif-frame-beyond-screen", Json(r => r["image"] = DataUri(GifWithFrame(100, 100, 12000, 12000), "image/gif")), "image");
+        Add("image-facts", "tiff-size-tags-twice", Json(r => r["image"] = DataUri(TiffWithSizeTagsTwice(), "image/tiff")), "image");
+        Add("image-facts", "interlaced-16-bit-rgba-png-6000", Json(r => r["image"] = DataUri(PngHeader(6000, 6000, bitDepth: 16, colourType: 6, interlaced: true))), "image");
+        Add("image-facts", "progressive-cmyk-jpeg-6000", Json(r => r["image"] = DataUri(ProgressiveCmykJpegHeader(6000, 6000), "image/jpeg")), "image");
         Add("data-uri", "both-of-two", Json(r => r["image"] = new JsonArray(DataUri(JpegHeader(512, 512)), DataUri(PngHeader(3, 3)))), "image[0]", "image[1]");
 
         // Reference hosts Seedream cannot (or must not) reach.

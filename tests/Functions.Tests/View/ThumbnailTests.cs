@@ -109,6 +109,50 @@ public sealed class ThumbnailTests(PipelineFixture fixture)
         Assert.Equal(404, (await ReferenceThumbnailAsync(harness, id, 1)).Status);
     }
 
+    [Theory]
+    [InlineData("png")]
+    [InlineData("jpeg")]
+    public async Task A_truncated_inline_reference_gets_a_422_naming_the_truncation_never_a_partial_thumbnail(string format)
+    {
+        await using var harness = fixture.CreateHarness();
+        var whole = NoisyImage(640, 480, format);
+        var truncated = whole[..(whole.Length * 2 / 3)];
+        var job = await harness.SubmitAndRunAsync(TestRequests.Create("the same scene at noon", configure: r => r["image"] = $"data:image/{format};base64,{Convert.ToBase64String(truncated)}"));
+        var id = job.GetProperty("id").GetString()!;
+
+        var reference = await ReferenceThumbnailAsync(harness, id, 0);
+
+        var detail = JsonNode.Parse(reference.Body)!["detail"]!.GetValue<string>();
+        Assert.True((reference.Status, reference.ContentType) == (422, "application/problem+json"), $"{reference.Status} {detail}");
+        Assert.True(detail.Contains("truncated", StringComparison.Ordinal), detail);
+        Assert.False(await harness.Storage.Images.GetBlobClient($"{id}/references/0.thumb.jpg").ExistsAsync());
+    }
+
+    [Fact]
+    public async Task A_truncated_stored_image_gets_a_422_and_no_stored_thumbnail()
+    {
+        await using var harness = fixture.CreateHarness();
+        var job = await harness.SubmitAndRunAsync(TestRequests.Create("a lighthouse at noon"));
+        var id = job.GetProperty("id").GetString()!;
+        var blobName = job.GetProperty("images")[0].GetProperty("blobName").GetString()!;
+        var whole = (await harness.Storage.Images.GetBlobClient(blobName).DownloadContentAsync()).Value.Content.ToArray();
+        await harness.Storage.Images.GetBlobClient(blobName).UploadAsync(new BinaryData(whole[..(whole.Length / 2)]), overwrite: true);
+
+        var thumbnail = await ThumbnailAsync(harness, id, 0);
+
+        Assert.Equal((422, "application/problem+json"), (thumbnail.Status, thumbnail.ContentType));
+        Assert.Contains("truncated", JsonNode.Parse(thumbnail.Body)!["detail"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.False(await harness.Storage.Images.GetBlobClient($"{id}/0.thumb.jpg").ExistsAsync());
+    }
+
+    /// <summary>An image that compresses poorly, so that a cut through it is a cut through pixel data.</summary>
+    internal static byte[] NoisyImage(int width, int height, string format)
+    {
+        using var noise = Image.Gaussnoise(width, height, sigma: 40, mean: 128);
+        using var rgb = noise.Bandjoin(noise, noise).Cast(Enums.BandFormat.Uchar).Copy(interpretation: Enums.Interpretation.Srgb);
+        return format == "png" ? rgb.PngsaveBuffer() : rgb.JpegsaveBuffer(q: 90);
+    }
+
     internal static byte[] SmallPng(int width, int height)
     {
         using var xy = Image.Xyz(width, height);
