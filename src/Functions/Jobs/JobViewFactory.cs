@@ -21,7 +21,8 @@ public sealed record JobView(
     JobError? Error,
     SourceBlob? SourceBlob = null,
     DateTimeOffset? Deadline = null,
-    DateTimeOffset? CancelRequestedAt = null);
+    DateTimeOffset? CancelRequestedAt = null,
+    CapacityWait? WaitingForCapacity = null);
 
 public sealed record JobProgress(int ImagesStored, int ImagesFailed, bool GenerationAnswered);
 
@@ -59,7 +60,8 @@ public sealed class JobViewFactory
             job.Error,
             job.SourceBlob,
             job.Deadline,
-            job.CancelRequestedAt);
+            job.CancelRequestedAt,
+            job.Status == JobStatus.Queued ? job.WaitingForCapacity : null);
     }
 
     /// <summary>Base64 reference images (<c>data:</c> URIs) can be megabytes; the view names them instead of echoing them.</summary>
