@@ -23,7 +23,7 @@ public sealed class PacingOptions
     /// the rest is its burst. Refill + burst + one call's overdraft stay under the limit, so a full backlog is not refused.
     /// </summary>
     [Range(0.1, 1.0)]
-    public double TargetShare { get; set; } = 0.95;
+    public double TargetShare { get; set; } = 0.97;
 
     /// <summary>Share of the budget (the bucket's burst, or the adaptive in-flight window) that bulk work leaves to interactive work.</summary>
     [Range(0.0, 0.9)]

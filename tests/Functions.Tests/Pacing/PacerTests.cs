@@ -58,9 +58,14 @@ public sealed class PacerTests(PipelineFixture fixture)
         await Task.Delay(TimeSpan.FromSeconds(2));
         Assert.NotNull((await pacer.AcquireAsync(Model, 1, GenerationPriority.Interactive, CancellationToken.None)).Grant);
 
-        await Task.Delay(TimeSpan.FromSeconds(0.5));
-        await grant.CompleteAsync(PacingOutcome.RateLimited);
-        Assert.Null((await SharedPacer(harness, options).AcquireAsync(Model, 1, GenerationPriority.Interactive, CancellationToken.None)).Grant);
+        await grant.CompleteAsync(PacingOutcome.Answered);
+
+        // A slow refill (0.3 a second, burst 2): one image granted, then a 429 empties the bucket for every instance.
+        var slowOptions = new PacingOptions { ImagesPerMinute = 35, TargetShare = 0.9, Window = TimeSpan.FromMinutes(1) };
+        var refused = (await SharedPacer(harness, slowOptions).AcquireAsync("doubao-seedream-4-5-251128", 1, GenerationPriority.Interactive, CancellationToken.None)).Grant;
+        Assert.NotNull(refused);
+        await refused.CompleteAsync(PacingOutcome.RateLimited);
+        Assert.Null((await SharedPacer(harness, slowOptions).AcquireAsync("doubao-seedream-4-5-251128", 1, GenerationPriority.Interactive, CancellationToken.None)).Grant);
     }
 
     [Fact]
