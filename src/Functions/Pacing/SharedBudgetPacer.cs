@@ -52,9 +52,10 @@ public sealed class SharedBudgetPacer : GenerationPacer
             var (bucket, etag) = await ReadAsync(model, cancellationToken).ConfigureAwait(false);
             if (bucket.Tokens < threshold)
             {
-                // Come back when the refill reaches the threshold, spread over a tenth of the window so the waiting jobs do not return at once.
+                // Come back when the refill reaches the threshold, spread over a quarter of the window: waiting jobs
+                // return one by one rather than at once, and a large backlog costs few looks (each reads the blob).
                 var due = (threshold - bucket.Tokens) / RefillPerSecond;
-                var spread = Math.Max(1, _options.Window.TotalSeconds / 10) * Random.Shared.NextDouble();
+                var spread = Math.Max(1, _options.Window.TotalSeconds / 4) * Random.Shared.NextDouble();
                 return PacingDecision.Later(TimeSpan.FromSeconds(due + spread));
             }
 
