@@ -31,12 +31,36 @@ param seedreamBaseUrls string[] = [
 @description('Memory per Flex Consumption instance in MB.')
 param instanceMemoryMB int = 2048
 
+// Scale-out from the provider's limit (docs/deploy.md, "Scale-out from the Seedream limit"): instances beyond what the
+// limit can feed would only wait for capacity, so the instance count follows from the account's IPM.
 @minValue(1)
-@maxValue(1000)
-// 20: Seedream allows 500 images/min per model, which about 10 instances of 16 jobs each already reach (docs/benchmarks.md,
-// issue 15); more would only meet 429s. The rest is room for the HTTP and inbox functions, which scale separately.
-@description('Maximum number of instances the app scales out to.')
-param maximumInstanceCount int = 20
+@maxValue(1000000)
+@description('The Seedream account\'s images per minute per model version (the provider: 500). The pacer keeps every instance together under it.')
+param seedreamImagesPerMinute int = 500
+
+@minValue(1)
+@maxValue(600)
+// 20: Seedream 5.0 lite at 2K took 26 s for one image and 48 s for two in a stream (docs/seedream-api.md), about 20 s per
+// further image of a group.
+@description('Seconds Seedream takes per generated image, as measured for the models in use.')
+param seedreamSecondsPerImage int = 20
+
+@minValue(2)
+@maxValue(64)
+// 16: host.json's 8 + 8; 16 jobs of 15 x 4K peaked at 665 MB RSS on a 2,048 MB instance (docs/benchmarks.md, issue 15).
+@description('Generation jobs one instance runs at once (the queue trigger\'s batchSize + newBatchThreshold).')
+param jobsPerInstance int = 16
+
+@minValue(0)
+@maxValue(100)
+@description('Instances on top of the generation runners for the HTTP and inbox functions, which Flex Consumption scales separately.')
+param frontEndInstances int = 4
+
+// Images one instance generates per minute: its jobs each wait seedreamSecondsPerImage per image (16 x 60 / 20 = 48).
+var imagesPerInstanceMinute = max(1, jobsPerInstance * 60 / seedreamSecondsPerImage)
+// Instances that keep the limit busy, rounded up (500 / 48 -> 11); more would only meet the pacer's waits.
+var generationInstances = (seedreamImagesPerMinute + imagesPerInstanceMinute - 1) / imagesPerInstanceMinute
+var maximumInstanceCount = min(1000, generationInstances + frontEndInstances)
 
 @minValue(0)
 @description('Delete generated images this many days after creation; 0 keeps them forever.')
@@ -232,6 +256,8 @@ module functionApp 'modules/function-app.bicep' = {
     deploymentContainerName: deploymentContainerName
     instanceMemoryMB: instanceMemoryMB
     maximumInstanceCount: maximumInstanceCount
+    jobsPerInstance: jobsPerInstance
+    seedreamImagesPerMinute: seedreamImagesPerMinute
     applicationInsightsConnectionString: monitoring.outputs.applicationInsightsConnectionString
     seedreamApiKeySecretUri: keyVault.outputs.seedreamApiKeySecretUri
     seedreamBaseUrls: seedreamBaseUrls
@@ -257,3 +283,5 @@ output FUNCTION_APP_NAME string = functionApp.outputs.name
 output FUNCTION_APP_URL string = functionApp.outputs.url
 output EVENT_GRID_TOPIC_ENDPOINT string = eventGridTopic.outputs.endpoint
 output STORAGE_ACCOUNT_NAME string = storage.outputs.name
+output MAXIMUM_INSTANCE_COUNT int = maximumInstanceCount
+output IMAGES_PER_INSTANCE_MINUTE int = imagesPerInstanceMinute

@@ -9,7 +9,10 @@ param seedreamBaseUrls = [
   readEnvironmentVariable('SEEDREAM_BASE_URL', 'https://ark.ap-southeast.bytepluses.com/api/v3')
 ]
 param instanceMemoryMB = 2048
-param maximumInstanceCount = 20
+param seedreamImagesPerMinute = int(readEnvironmentVariable('SEEDREAM_IMAGES_PER_MINUTE', '500'))
+param seedreamSecondsPerImage = 20
+param jobsPerInstance = 16
+param frontEndInstances = 4
 param imageRetentionDays = int(readEnvironmentVariable('IMAGE_RETENTION_DAYS', '0'))
 param logRetentionInDays = 30
 param notificationWebhookUrl = readEnvironmentVariable('NOTIFICATION_WEBHOOK_URL', '')

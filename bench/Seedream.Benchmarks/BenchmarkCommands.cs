@@ -15,6 +15,7 @@ internal static class BenchmarkCommands
           webhooks          [--jobs 200] [--receiver-delay-seconds 5] [--rounds 2] [--submitters 4] [--timeout-minutes 20] [--report docs/benchmarks.md]
           soak              [--jobs 1000] [--fault-percent 5] [--submitters 4] [--timeout-minutes 20] [--report docs/benchmarks.md]
           batch-fanout      [--lines 50000] [--line-bytes 4000] [--invalid-every 10] [--report docs/benchmarks.md]
+          scale-out         [--instances 3] [--jobs-per-size 80] [--job-sizes 1,4,15] [--limit 400] [--window-seconds 20] [--image-delay-ms 50] [--modes Off,Deferral,Adaptive,SharedBudget] [--timeout-minutes 10] [--report docs/benchmarks.md]
           capacity          [--jobs 1,4,8,16] [--sizes 2K,4K] [--images 15] [--settle-seconds 60] [--paths ours,sdk] [--sdk-limit-mb 4096] [--malformed 300] [--shipped true|false] [--model id] [--cell-timeout-minutes 20] [--report docs/benchmarks.md]
         """;
 
@@ -112,6 +113,18 @@ internal static class BenchmarkCommands
                     }
                 }).ConfigureAwait(false);
                 return await ReportAsync(arguments, CapacityBenchmark.Command, CapacityBenchmark.Markdown(capacityOptions, capacity, args), output, cancellationToken).ConfigureAwait(false);
+            case ScaleOutBenchmark.Command:
+                var scaleOutOptions = new ScaleOutOptions(
+                    arguments.Integer("instances", 3),
+                    arguments.Integer("jobs-per-size", 80),
+                    arguments.Integers("job-sizes", "1,4,15"),
+                    arguments.Integer("limit", 400),
+                    TimeSpan.FromSeconds(arguments.Number("window-seconds", 20)),
+                    TimeSpan.FromMilliseconds(arguments.Number("image-delay-ms", 50)),
+                    arguments.List("modes", "Off,Deferral,Adaptive,SharedBudget"),
+                    TimeSpan.FromMinutes(arguments.Number("timeout-minutes", 10)));
+                var scaleOut = await ScaleOutBenchmark.RunAsync(scaleOutOptions, output, cancellationToken).ConfigureAwait(false);
+                return await ReportAsync(arguments, ScaleOutBenchmark.Command, ScaleOutBenchmark.Markdown(scaleOutOptions, scaleOut, args), output, cancellationToken).ConfigureAwait(false);
             case CapacitySdkChild.Command:
                 return await CapacitySdkChild.RunAsync(arguments, output, cancellationToken).ConfigureAwait(false);
             case StoreMemoryChild.Command:

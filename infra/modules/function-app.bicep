@@ -33,6 +33,14 @@ param instanceMemoryMB int
 @maxValue(1000)
 param maximumInstanceCount int
 
+@minValue(2)
+@description('Generation jobs one instance runs at once: the queue trigger\'s batchSize + newBatchThreshold (over host.json).')
+param jobsPerInstance int
+
+@minValue(1)
+@description('The Seedream account\'s images per minute per model: the pacer\'s budget.')
+param seedreamImagesPerMinute int
+
 param applicationInsightsConnectionString string
 param seedreamApiKeySecretUri string
 
@@ -106,6 +114,10 @@ var appSettings = {
   JobIndexTable: jobIndexTableName
   Seedream__ApiKey: '@Microsoft.KeyVault(SecretUri=${seedreamApiKeySecretUri})'
   EventGrid__TopicEndpoint: eventGridTopicEndpoint
+  // Per-instance concurrency and the pacer's budget from the limit (docs/deploy.md); app settings override host.json.
+  AzureFunctionsJobHost__extensions__queues__batchSize: string(jobsPerInstance / 2)
+  AzureFunctionsJobHost__extensions__queues__newBatchThreshold: string(jobsPerInstance - jobsPerInstance / 2)
+  Pacing__ImagesPerMinute: string(seedreamImagesPerMinute)
 }
 
 var seedreamBaseUrlSettings = toObject(

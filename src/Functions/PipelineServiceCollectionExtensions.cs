@@ -16,6 +16,7 @@ public static class PipelineServiceCollectionExtensions
     public static IServiceCollection AddSeedreamPipeline(this IServiceCollection services, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
+        services.AddPipelinePacing(configuration);
         services.AddSeedreamClient(configuration.GetSection("Seedream"));
         services.AddPipelineStorage(configuration);
         services.AddPipelineEvents(configuration);

@@ -202,9 +202,10 @@ public sealed class GenerationScenarioTests(PipelineFixture fixture)
     }
 
     [Fact]
-    public async Task Rate_limited_generation_is_retried_by_the_queue_and_then_succeeds()
+    public async Task Rate_limited_generation_is_retried_by_the_queue_and_then_succeeds_with_pacing_off()
     {
-        await using var harness = fixture.CreateHarness();
+        // Pacing:Mode=Off is the behaviour before issue 23 (tests/Functions.Tests/Pacing covers the waits outside the worker).
+        await using var harness = fixture.CreateHarness(new Dictionary<string, string?> { ["Pacing:Mode"] = "Off" });
         var generationsBefore = harness.GenerationRequestCount();
         fixture.Emulator.Faults.Enqueue("rate-limit;retry-after=0");
         var job = await harness.SubmitAndRunAsync(TestRequests.Create("a meadow"));

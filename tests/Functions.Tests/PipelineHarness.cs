@@ -37,6 +37,10 @@ public sealed class PipelineHarness : IAsyncDisposable
             ["Seedream:Downloads:AllowPrivateNetworks"] = "true",
             ["Seedream:Downloads:AllowHttp"] = "true",
             ["Seedream:MaxRateLimitRetries"] = "0",
+            // A 429 waits outside the worker (tests/Functions.Tests/Pacing); pacers are tested on their own there.
+            ["Pacing:Mode"] = "Deferral",
+            ["Pacing:RetryDelay"] = "00:00:00.500",
+            ["Pacing:MaxRetryDelay"] = "00:00:01",
             ["EventGrid:TopicEndpoint"] = fixture.EventGrid.TopicEndpoint.ToString(),
             ["EventGrid:TopicKey"] = fixture.EventGrid.Key,
             // Offline tests: the provider's examples name internet images; the intake's own tests turn probing on.
@@ -44,7 +48,15 @@ public sealed class PipelineHarness : IAsyncDisposable
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {
-            values[key] = value;
+            // null: not configured at all (the application's default applies).
+            if (value is null)
+            {
+                values.Remove(key);
+            }
+            else
+            {
+                values[key] = value;
+            }
         }
 
         Configuration = new ConfigurationBuilder().AddInMemoryCollection(values).Build();
@@ -131,6 +143,28 @@ public sealed class PipelineHarness : IAsyncDisposable
         }
 
         throw new InvalidOperationException("The queues did not drain in 100 rounds.");
+    }
+
+    /// <summary>
+    /// Runs the queues until job <paramref name="id"/> has ended, waiting for delayed messages (a job waiting for
+    /// capacity); calls <paramref name="whileWaiting"/> with the job as the status API shows it between rounds.
+    /// </summary>
+    public async Task<JsonElement> RunUntilEndedAsync(string id, TimeSpan timeout, Action<JsonElement>? whileWaiting = null)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            await RunQueuesAsync();
+            var job = (await GetJobAsync(id)).Json;
+            if (job.GetProperty("status").GetString() is not ("queued" or "running"))
+            {
+                return job;
+            }
+
+            whileWaiting?.Invoke(job);
+            Assert.True(DateTime.UtcNow < deadline, $"Job {id} did not end within {timeout}: {job}");
+            await Task.Delay(TimeSpan.FromMilliseconds(250));
+        }
     }
 
     /// <summary>Puts a message on the work queue exactly as a producer would (the app's client: base64).</summary>

@@ -164,10 +164,30 @@ internal sealed class ArmExpression
                 return JsonValue.Create(ResourceId(arguments));
             case "reference":
                 return JsonValue.Create($"reference({_scope.ResolveSymbolicReference(AsString(arguments[0]))})");
+            case "add" or "sub" or "mul" or "div" or "min" or "max" when arguments.Count >= 2 && arguments.All(IsInteger):
+                // Parsed from text, so the result reads as int or long alike, as values from the template do.
+                return JsonNode.Parse(Arithmetic(name, arguments.Select(AsInteger).ToList()).ToString(CultureInfo.InvariantCulture));
+            case "string" when arguments.Count == 1 && IsInteger(arguments[0]):
+                return JsonValue.Create(AsInteger(arguments[0]).ToString(CultureInfo.InvariantCulture));
             default:
                 return Opaque(callStart);
         }
     }
+
+    private static bool IsInteger(JsonNode? node) => node is JsonValue value && (value.TryGetValue<long>(out _) || value.TryGetValue<int>(out _));
+
+    private static long AsInteger(JsonNode? node) => node is JsonValue value && value.TryGetValue<long>(out var number) ? number : node!.GetValue<int>();
+
+    /// <summary>ARM's integer functions (Bicep's + - * / and min/max compile to them); div truncates as ARM does.</summary>
+    private static long Arithmetic(string name, List<long> values) => name switch
+    {
+        "add" => values[0] + values[1],
+        "sub" => values[0] - values[1],
+        "mul" => values[0] * values[1],
+        "div" => values[0] / values[1],
+        "min" => values.Min(),
+        _ => values.Max(),
+    };
 
     private static string ResourceId(List<JsonNode?> arguments)
     {

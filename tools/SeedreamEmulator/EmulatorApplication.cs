@@ -39,6 +39,7 @@ public static class EmulatorApplication
         builder.Services.AddSingleton<EncodedImageCache>();
         builder.Services.AddSingleton<ResultStore>();
         builder.Services.AddSingleton<GenerationRequestValidator>();
+        builder.Services.AddSingleton<RateLimiter>();
         builder.Services.AddSingleton<GenerationEndpoint>();
         builder.Services.AddSingleton<ModelsEndpoint>();
         builder.Services.AddSingleton(services => new ReferenceImageChecker(
@@ -125,6 +126,11 @@ public static class EmulatorApplication
             {
                 return TypedResults.BadRequest(exception.Message);
             }
+        });
+        control.MapDelete("/rate-limits", (RateLimiter limiter) =>
+        {
+            limiter.Reset();
+            return Results.NoContent();
         });
         control.MapDelete("/faults", (FaultQueue faults) =>
         {

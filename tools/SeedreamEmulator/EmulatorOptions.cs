@@ -38,6 +38,9 @@ public sealed class EmulatorOptions
 
     /// <summary>Largest accepted reference image (contract §3.2: 30 MB).</summary>
     public long MaxReferenceImageBytes { get; set; } = 30L * 1024 * 1024;
+
+    /// <summary>The provider's per-model images-per-minute, requests-per-minute and burst limits (off by default).</summary>
+    public RateLimitOptions RateLimits { get; } = new();
 }
 
 /// <summary>What the emulator does with a reference URL on another host.</summary>

@@ -12,6 +12,7 @@ internal sealed class GenerationEndpoint(
     EncodedImageCache cache,
     ResultStore results,
     GenerationRequestValidator validator,
+    RateLimiter rateLimiter,
     TimeProvider time)
 {
     private const string FaultHeader = "X-Emulator-Fault";
@@ -126,6 +127,12 @@ internal sealed class GenerationEndpoint(
         if (outcome.Plan is not { } plan)
         {
             await WriteErrorAsync(context, fault, outcome.Error!, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        if (rateLimiter.TryAdmit(plan.ModelEcho, plan.ImageCount) is { } refusal)
+        {
+            await WriteRateLimitedAsync(context, fault, refusal, plan.ModelEcho, requestId, cancellationToken).ConfigureAwait(false);
             return;
         }
 
@@ -343,6 +350,16 @@ internal sealed class GenerationEndpoint(
             default:
                 return false;
         }
+    }
+
+    private async Task WriteRateLimitedAsync(HttpContext context, FaultSpec? fault, string code, string model, string requestId, CancellationToken cancellationToken)
+    {
+        if (options.RateLimits.RetryAfterSeconds > 0)
+        {
+            context.Response.Headers.RetryAfter = options.RateLimits.RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
+        }
+
+        await WriteErrorAsync(context, fault, ArkErrors.FromTable(code, requestId, model), cancellationToken).ConfigureAwait(false);
     }
 
     private static async Task HoldHeadersAsync(FaultSpec? fault, CancellationToken cancellationToken)

@@ -56,6 +56,9 @@ public sealed class SeedreamEmulatorServer : IAsyncDisposable
 
     public void ClearRequests() => _log.Clear();
 
+    /// <summary>Forgets the requests the rate limits counted, so the next ones start with the whole budget.</summary>
+    public void ResetRateLimits() => _app.Services.GetRequiredService<RateLimiter>().Reset();
+
     /// <summary>A deterministic reference image served by this emulator (<c>GET /references/{name}.{format}</c>).</summary>
     public Uri ReferenceImageUrl(string name, int width = 1024, int height = 1024, string format = "png") =>
         new(BaseAddress, $"references/{Uri.EscapeDataString(name)}.{format}?w={width}&h={height}");

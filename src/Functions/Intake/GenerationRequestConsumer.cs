@@ -34,7 +34,7 @@ public sealed class GenerationRequestConsumer
     {
         ArgumentNullException.ThrowIfNull(message);
         var body = message.Body?.ToMemory() ?? ReadOnlyMemory<byte>.Empty;
-        if (JobReferenceMessage.TryParse(body, out var reference) && await _runner.RunAsync(reference.Id, cancellationToken).ConfigureAwait(false))
+        if (JobReferenceMessage.TryParse(body, out var reference) && await _runner.RunAsync(reference.Id, GenerationPriority.Interactive, cancellationToken).ConfigureAwait(false))
         {
             return;
         }
@@ -43,7 +43,7 @@ public sealed class GenerationRequestConsumer
         var accepted = await _submissions.AcceptQueuedAsync(body, message.InsertedOn, cancellationToken).ConfigureAwait(false);
         if (accepted.JobId is { } jobId)
         {
-            await _runner.RunAsync(jobId, cancellationToken).ConfigureAwait(false);
+            await _runner.RunAsync(jobId, GenerationPriority.Interactive, cancellationToken).ConfigureAwait(false);
             return;
         }
 

@@ -137,6 +137,12 @@ public sealed class GenerationJob
     /// <summary>The last retryable failure, reported if the retries run out.</summary>
     public JobError? LastTransientError { get; set; }
 
+    /// <summary>Set while the job waits outside a worker for Seedream capacity (status stays <c>queued</c>); cleared when a delivery claims it.</summary>
+    public CapacityWait? WaitingForCapacity { get; set; }
+
+    /// <summary>Rate-limit refusals so far; the wait after each one grows (docs: Pacing). Never counts toward the poison threshold.</summary>
+    public int CapacityWaits { get; set; }
+
     public TerminalEvent? TerminalEvent { get; set; }
 
     /// <summary>The submission's callback; its deliveries are recorded beside the job (<see cref="WebhookDeliveryLog"/>).</summary>
@@ -151,6 +157,9 @@ public sealed class GenerationJob
 
     public bool IsSettled(int index) => Images.Exists(i => i.Index == index) || Failures.Exists(f => f.Index == index);
 }
+
+/// <summary>Why a job waits for capacity (<c>Paced</c>, or the 429 code Seedream answered), since when, and when it is tried again.</summary>
+public sealed record CapacityWait(string Reason, DateTimeOffset Since, DateTimeOffset RetryAt);
 
 public sealed record JobLease(string Owner, DateTimeOffset ExpiresAt)
 {

@@ -22,7 +22,8 @@ public sealed record JobView(
     SourceBlob? SourceBlob = null,
     DateTimeOffset? Deadline = null,
     DateTimeOffset? CancelRequestedAt = null,
-    WebhookView? Webhook = null);
+    WebhookView? Webhook = null,
+    CapacityWait? WaitingForCapacity = null);
 
 /// <summary>The job's callback as the status API and the view page show it: target, events, and every attempt of every notification.</summary>
 public sealed record WebhookView(Uri Url, IReadOnlyList<string> Events, IReadOnlyList<WebhookNotification> Notifications);
@@ -69,7 +70,8 @@ public sealed class JobViewFactory
             job.SourceBlob,
             job.Deadline,
             job.CancelRequestedAt,
-            job.Webhook is { } webhook ? new WebhookView(webhook.Url, webhook.Events, await DeliveriesAsync(job.Id, cancellationToken).ConfigureAwait(false)) : null);
+            job.Webhook is { } webhook ? new WebhookView(webhook.Url, webhook.Events, await DeliveriesAsync(job.Id, cancellationToken).ConfigureAwait(false)) : null,
+            job.Status == JobStatus.Queued ? job.WaitingForCapacity : null);
     }
 
     private async Task<IReadOnlyList<WebhookNotification>> DeliveriesAsync(string jobId, CancellationToken cancellationToken) =>

@@ -13,11 +13,13 @@ internal sealed class GenerationExecution
 {
     private readonly GenerationRunner.Services _services;
     private readonly JobWriter _writer;
+    private readonly GenerationPriority _priority;
 
-    public GenerationExecution(GenerationRunner.Services services, JobWriter writer)
+    public GenerationExecution(GenerationRunner.Services services, JobWriter writer, GenerationPriority priority = GenerationPriority.Interactive)
     {
         _services = services;
         _writer = writer;
+        _priority = priority;
     }
 
     public GenerationJob Job => _writer.Job;
@@ -69,20 +71,41 @@ internal sealed class GenerationExecution
             switch (Job.Phase)
             {
                 case GenerationPhase.NotStarted:
+                    if (await _services.Pacing.FindPauseAsync(Job, cancellationToken).ConfigureAwait(false) is { } pause)
+                    {
+                        // Seedream said the account or model is out of quota: end now with its advice, without calling.
+                        if (await _writer.TryWriteAsync(job => Complete(job, pause.Error), cancellationToken).ConfigureAwait(false))
+                        {
+                            await PublishEndedAsync(cancellationToken).ConfigureAwait(false);
+                            return;
+                        }
+
+                        break;
+                    }
+
+                    var decision = await _services.Pacing.AcquireAsync(Job, _priority, cancellationToken).ConfigureAwait(false);
+                    if (decision.Grant is not { } grant)
+                    {
+                        await WaitForCapacityAsync(CapacityWaitReasons.Paced, decision.Wait, countsAsRefusal: false, cancellationToken).ConfigureAwait(false);
+                        return;
+                    }
+
                     var claimed = await _writer.TryWriteAsync(job =>
                     {
                         job.Phase = GenerationPhase.Requested;
                         job.Status = JobStatus.Running;
                         job.StartedAt ??= now;
                         job.GenerationAttempts++;
+                        job.WaitingForCapacity = null;
                         job.Lease = _writer.NewLease();
                     }, cancellationToken).ConfigureAwait(false);
                     if (claimed)
                     {
-                        await GenerateAsync(cancellationToken).ConfigureAwait(false);
+                        await GenerateAsync(grant, cancellationToken).ConfigureAwait(false);
                         return;
                     }
 
+                    await grant.CompleteAsync(PacingOutcome.NotSent).ConfigureAwait(false);
                     break;
 
                 case GenerationPhase.Requested when _services.Options.RegenerateWhenOutcomeUnknown:
@@ -209,7 +232,49 @@ internal sealed class GenerationExecution
     /// <summary>This delivery saw a cancel recorded on the job it runs: it ends the job cancelled, keeping what was stored.</summary>
     public Task EndCancelledAsync(CancellationToken cancellationToken) => FinishOwnedAsync(error: null, cancellationToken);
 
-    private async Task GenerateAsync(CancellationToken cancellationToken)
+    private async Task GenerateAsync(PacingGrant grant, CancellationToken cancellationToken)
+    {
+        var outcome = PacingOutcome.NotSent;
+        try
+        {
+            outcome = await GenerateAndReportAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            await grant.CompleteAsync(outcome).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Puts the job back to waiting outside the worker: status <c>queued</c>, a new delayed message in its queue, and this
+    /// delivery ends normally, so the wait never counts toward the poison threshold.
+    /// </summary>
+    private async Task WaitForCapacityAsync(string reason, TimeSpan wait, bool countsAsRefusal, CancellationToken cancellationToken)
+    {
+        var now = _writer.Now;
+        // A job the pacer keeps waiting is written once (not at every look), so waiting costs no record writes.
+        var alreadyRecorded = !countsAsRefusal && Job.WaitingForCapacity?.Reason == reason && Job.Lease is null;
+        while (!alreadyRecorded && !await _writer.TryWriteAsync(job =>
+        {
+            job.Phase = GenerationPhase.NotStarted;
+            job.Status = JobStatus.Queued;
+            job.Lease = null;
+            job.CapacityWaits += countsAsRefusal ? 1 : 0;
+            job.WaitingForCapacity = new CapacityWait(reason, job.WaitingForCapacity?.Since ?? now, now + wait);
+        }, CancellationToken.None).ConfigureAwait(false))
+        {
+            if (Job.IsTerminal || (Job.Lease is { } lease && lease.IsLive(now) && lease.Owner != _writer.Owner))
+            {
+                // Another delivery took the job on or ended it meanwhile: that one decides, and no copy is needed.
+                return;
+            }
+        }
+
+        Logger.LogInformation("Job {JobId}: waiting {Wait} for Seedream capacity ({Reason}).", Job.Id, wait, reason);
+        await _services.Pacing.RequeueAsync(Job, _priority, wait, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<PacingOutcome> GenerateAndReportAsync(CancellationToken cancellationToken)
     {
         var request = Job.Request!;
         var started = _services.Time.GetTimestamp();
@@ -225,6 +290,22 @@ internal sealed class GenerationExecution
                 Logger.LogInformation("Job {JobId}: sending the generation request to Seedream (attempt {Attempt}).", Job.Id, Job.GenerationAttempts);
                 response = await _services.Seedream.GenerateImagesAsync(request, cancellationToken).ConfigureAwait(false);
             }
+            catch (SeedreamException e) when (_services.Pacing.Enabled && RateLimitRefusal.Classify(e) == RefusalKind.RateLimited)
+            {
+                // Nothing was generated or billed: wait outside the worker, longer after each refusal.
+                activity?.SetStatus(ActivityStatusCode.Error, e.ErrorCode);
+                await WaitForCapacityAsync(e.ErrorCode ?? "Http429", _services.Pacing.BackoffAfterRefusal(Job.CapacityWaits + 1), countsAsRefusal: true, cancellationToken).ConfigureAwait(false);
+                return PacingOutcome.RateLimited;
+            }
+            catch (SeedreamException e) when (_services.Pacing.Enabled && RateLimitRefusal.Classify(e) == RefusalKind.QuotaOrPaused)
+            {
+                activity?.SetStatus(ActivityStatusCode.Error, e.ErrorCode);
+                var error = RateLimitRefusal.QuotaError(e);
+                Logger.LogWarning("Job {JobId}: Seedream answered {Code}; jobs of {Model} fail with its advice for a while.", Job.Id, e.ErrorCode, request.Model);
+                await _services.Pacing.PauseAsync(Job, error, cancellationToken).ConfigureAwait(false);
+                await FinishOwnedAsync(error, cancellationToken).ConfigureAwait(false);
+                return PacingOutcome.NotSent;
+            }
             catch (SeedreamException e)
             {
                 activity?.SetStatus(ActivityStatusCode.Error, e.ErrorCode);
@@ -233,11 +314,11 @@ internal sealed class GenerationExecution
                     case GenerationFailureAction.Fail:
                         Logger.LogWarning("Job {JobId}: Seedream refused the request ({Status} {Code}).", Job.Id, e.Status, e.ErrorCode);
                         await FinishOwnedAsync(JobOutcomeRules.ErrorFrom(e), cancellationToken).ConfigureAwait(false);
-                        return;
+                        return PacingOutcome.Answered;
                     case GenerationFailureAction.FailOutcomeUnknown:
                         Logger.LogError(e, "Job {JobId}: the generation call may have reached Seedream but its answer was lost.", Job.Id);
                         await FinishOwnedAsync(JobOutcomeRules.OutcomeUnknownError(e), cancellationToken).ConfigureAwait(false);
-                        return;
+                        return PacingOutcome.Answered;
                     default:
                         // Nothing was generated: free the job, and the queue retries with backoff. Should another
                         // delivery have taken it over meanwhile, that one decides.
@@ -261,6 +342,7 @@ internal sealed class GenerationExecution
         }
 
         await FinishOwnedAsync(error: null, cancellationToken).ConfigureAwait(false);
+        return PacingOutcome.Answered;
     }
 
     private async Task ReadAnswerAsync(ImageGenerationRequest request, ImageGenerationResponse response, CancellationToken cancellationToken)

@@ -23,7 +23,15 @@ public sealed class GenerationRunner
 
     /// <summary>Advances the job as far as this delivery may: generate, resume downloads, finish or (re)publish. False when there is no such job.</summary>
     public Task<bool> RunAsync(string jobId, CancellationToken cancellationToken) =>
-        ExecuteAsync(jobId, PipelineTelemetry.ProcessGenerationActivity, (execution, ct) => execution.RunAsync(ct), cancellationToken);
+        RunAsync(jobId, GenerationPriority.Interactive, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="RunAsync(string, CancellationToken)"/>, paced at <paramref name="priority"/>: the triggers run
+    /// interactive work; backlogs (batches) pass <see cref="GenerationPriority.Bulk"/>, which leaves part of the
+    /// model's budget to interactive submissions.
+    /// </summary>
+    public Task<bool> RunAsync(string jobId, GenerationPriority priority, CancellationToken cancellationToken) =>
+        ExecuteAsync(jobId, PipelineTelemetry.ProcessGenerationActivity, (execution, ct) => execution.RunAsync(ct), cancellationToken, priority);
 
     /// <summary>Ends a job whose message exhausted its retries: what is stored stays, the rest is failed. False when there is no such job.</summary>
     public Task<bool> AbandonAsync(string jobId, CancellationToken cancellationToken) =>
@@ -43,7 +51,8 @@ public sealed class GenerationRunner
         return new CancelResult(outcome, execution.Job);
     }
 
-    private async Task<bool> ExecuteAsync(string jobId, string activityName, Func<GenerationExecution, CancellationToken, Task> step, CancellationToken cancellationToken)
+    private async Task<bool> ExecuteAsync(string jobId, string activityName, Func<GenerationExecution, CancellationToken, Task> step, CancellationToken cancellationToken,
+        GenerationPriority priority = GenerationPriority.Interactive)
     {
         var stored = await _services.Jobs.GetAsync(jobId, cancellationToken).ConfigureAwait(false);
         if (stored is null)
@@ -59,7 +68,7 @@ public sealed class GenerationRunner
         }
 
         using var activity = PipelineTelemetry.StartJobActivity(activityName, jobId, stored.Job.TraceParent);
-        var execution = new GenerationExecution(_services, _services.NewWriter(stored));
+        var execution = new GenerationExecution(_services, _services.NewWriter(stored), priority);
         try
         {
             try
@@ -92,6 +101,7 @@ public sealed class GenerationRunner
         ImageIngest Ingest,
         TerminalEventOutbox Outbox,
         JobRecheck Recheck,
+        PacingGate Pacing,
         SeedreamClient Seedream,
         CostCalculator Costs,
         PipelineMetrics Metrics,
