@@ -80,6 +80,8 @@ internal sealed class LocalStack : IAsyncDisposable
         ["GenerationRequestsQueue"] = "generation-requests",
         ["InboxEventsQueue"] = "inbox-events",
         ["WebhookDeliveriesQueue"] = "webhook-deliveries",
+        ["BatchControlQueue"] = "batch-control",
+        ["BatchGenerationRequestsQueue"] = "batch-generation-requests",
         ["ImagesContainer"] = "images",
         ["JobsContainer"] = "jobs",
         ["InboxContainer"] = "inbox",

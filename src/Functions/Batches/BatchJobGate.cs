@@ -44,7 +44,8 @@ public sealed class BatchJobGate
             }
         }
 
-        await _consumer.HandleAsync(message, cancellationToken).ConfigureAwait(false);
+        // Bulk: the pacer keeps a reserve of the provider's limit for single requests.
+        await _consumer.HandleAsync(message, GenerationPriority.Bulk, cancellationToken).ConfigureAwait(false);
     }
 
     private async Task CountStartedAsync(BatchLineReference line, string jobId, CancellationToken cancellationToken)

@@ -30,11 +30,15 @@ public sealed class GenerationRequestConsumer
         _logger = logger;
     }
 
-    public async Task HandleAsync(QueueMessage message, CancellationToken cancellationToken)
+    public Task HandleAsync(QueueMessage message, CancellationToken cancellationToken) =>
+        HandleAsync(message, GenerationPriority.Interactive, cancellationToken);
+
+    /// <param name="priority">The pacer's priority for the message's job: <see cref="GenerationPriority.Bulk"/> for a batch's jobs.</param>
+    public async Task HandleAsync(QueueMessage message, GenerationPriority priority, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(message);
         var body = message.Body?.ToMemory() ?? ReadOnlyMemory<byte>.Empty;
-        if (JobReferenceMessage.TryParse(body, out var reference) && await _runner.RunAsync(reference.Id, GenerationPriority.Interactive, cancellationToken).ConfigureAwait(false))
+        if (JobReferenceMessage.TryParse(body, out var reference) && await _runner.RunAsync(reference.Id, priority, cancellationToken).ConfigureAwait(false))
         {
             return;
         }
@@ -43,7 +47,7 @@ public sealed class GenerationRequestConsumer
         var accepted = await _submissions.AcceptQueuedAsync(body, message.InsertedOn, cancellationToken).ConfigureAwait(false);
         if (accepted.JobId is { } jobId)
         {
-            await _runner.RunAsync(jobId, GenerationPriority.Interactive, cancellationToken).ConfigureAwait(false);
+            await _runner.RunAsync(jobId, priority, cancellationToken).ConfigureAwait(false);
             return;
         }
 

@@ -2,9 +2,9 @@ namespace Seedream.Functions;
 
 /// <summary>
 /// Where a job waiting for capacity goes back to: a new, delayed copy of its message, so the current one completes
-/// (the worker is free at once, and the wait never counts toward the poison threshold). The default sends every
-/// priority to <c>generation-requests</c>; a host whose <see cref="GenerationPriority.Bulk"/> jobs run from a queue of
-/// their own registers a subclass that sends them there.
+/// (the worker is free at once, and the wait never counts toward the poison threshold), on the queue the job runs
+/// from (<see cref="GenerationQueue.EnqueueAsync(GenerationJob, TimeSpan?, CancellationToken)"/>: a batch's jobs on
+/// their own), so it keeps its priority.
 /// </summary>
 public class WaitingJobQueue
 {
@@ -15,6 +15,6 @@ public class WaitingJobQueue
     public virtual Task SendAsync(GenerationJob job, GenerationPriority priority, TimeSpan delay, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(job);
-        return _queue.EnqueueAsync(job.Id, job.TraceParent, delay, cancellationToken);
+        return _queue.EnqueueAsync(job, delay, cancellationToken);
     }
 }

@@ -18,6 +18,6 @@ internal sealed class JobRecheck
     {
         var wait = delay + TimeSpan.FromSeconds(1);
         _logger.LogDebug("Job {JobId} is busy in another delivery; checking again in {Delay}.", job.Id, wait);
-        await _queue.EnqueueAsync(job.Id, job.TraceParent, wait, cancellationToken).ConfigureAwait(false);
+        await _queue.EnqueueAsync(job, wait, cancellationToken).ConfigureAwait(false);
     }
 }

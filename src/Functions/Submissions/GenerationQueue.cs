@@ -1,4 +1,6 @@
 using System.Text.Json;
+using Azure.Storage.Queues;
+using Microsoft.Extensions.Options;
 using System.Text.Json.Serialization;
 
 namespace Seedream.Functions;
@@ -53,21 +55,45 @@ public sealed record JobReferenceMessage(
     private static readonly JsonSerializerOptions ReferenceJson = new() { DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
 }
 
-/// <summary>Producer side of the <c>generation-requests</c> queue (base64 messages, see <see cref="PipelineQueueEncoding"/>).</summary>
+/// <summary>
+/// Producer side of the queues that run jobs (base64 messages, see <see cref="PipelineQueueEncoding"/>):
+/// <c>generation-requests</c>, and <c>batch-generation-requests</c> for a batch's jobs, so that a job sent back to
+/// wait (the watchdog, a rate-limit wait) stays on its own queue and keeps its priority.
+/// </summary>
 public class GenerationQueue
 {
     // Azure Queue Storage caps the initial invisibility at seven days.
     private static readonly TimeSpan MaxDelay = TimeSpan.FromDays(7) - TimeSpan.FromMinutes(1);
 
     private readonly PipelineStorage _storage;
+    private readonly QueueClient _batchJobs;
 
-    public GenerationQueue(PipelineStorage storage) => _storage = storage;
+    public GenerationQueue(PipelineStorage storage, QueueServiceClient queues, IOptions<BatchStorageOptions> batchNames)
+    {
+        ArgumentNullException.ThrowIfNull(queues);
+        _storage = storage;
+        _batchJobs = queues.GetQueueClient(batchNames.Value.BatchGenerationRequestsQueue);
+    }
 
-    /// <summary>Enqueues a reference to <paramref name="jobId"/>, visible after <paramref name="delay"/>.</summary>
+    /// <summary>Enqueues a reference to <paramref name="jobId"/> on <c>generation-requests</c>, visible after <paramref name="delay"/>.</summary>
     public virtual async Task EnqueueAsync(string jobId, string? traceParent, TimeSpan? delay, CancellationToken cancellationToken)
     {
         await _storage.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
+        await SendAsync(_storage.GenerationRequests, new JobReferenceMessage(jobId, traceParent), delay, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Enqueues a reference to <paramref name="job"/> on the queue it runs from (a batch's jobs on their own).</summary>
+    public virtual Task EnqueueAsync(GenerationJob job, TimeSpan? delay, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        return job.Batch is null
+            ? EnqueueAsync(job.Id, job.TraceParent, delay, cancellationToken)
+            : SendAsync(_batchJobs, new JobReferenceMessage(job.Id, job.TraceParent), delay, cancellationToken);
+    }
+
+    private static Task SendAsync(QueueClient queue, JobReferenceMessage message, TimeSpan? delay, CancellationToken cancellationToken)
+    {
         var visibility = delay is { } d ? TimeSpan.FromSeconds(Math.Ceiling(Math.Clamp(d.TotalSeconds, 0, MaxDelay.TotalSeconds))) : (TimeSpan?)null;
-        await _storage.GenerationRequests.SendMessageAsync(new JobReferenceMessage(jobId, traceParent).ToJson(), visibility, cancellationToken: cancellationToken).ConfigureAwait(false);
+        return queue.SendMessageAsync(message.ToJson(), visibility, cancellationToken: cancellationToken);
     }
 }

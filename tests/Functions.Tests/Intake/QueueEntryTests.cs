@@ -142,7 +142,8 @@ public sealed class QueueEntryTests(PipelineFixture fixture)
             .Where(binding => binding.GetProperty("type").GetString() == "queueTrigger")
             .Select(binding => binding.GetProperty("queueName").GetString()!)
             .ToList();
-        Assert.Equal(["%GenerationRequestsQueue%", "%InboxEventsQueue%"], queues.Order());
+        Assert.Equal(["%BatchControlQueue%", "%BatchGenerationRequestsQueue%", "%GenerationRequestsQueue%", "%InboxEventsQueue%", "%WebhookDeliveriesQueue%"], queues.Order());
+        Assert.DoesNotContain(queues, queue => queue.EndsWith("-poison", StringComparison.Ordinal));
     }
 
     [Fact]
