@@ -82,6 +82,8 @@ internal sealed class LocalStack : IAsyncDisposable
         ["WebhookDeliveriesQueue"] = "webhook-deliveries",
         ["BatchControlQueue"] = "batch-control",
         ["BatchGenerationRequestsQueue"] = "batch-generation-requests",
+        // The local emulator enforces no rate limit unless told to: no pacing budget (the scale-out benchmark sets its own).
+        ["Pacing:Mode"] = "Deferral",
         ["ImagesContainer"] = "images",
         ["JobsContainer"] = "jobs",
         ["InboxContainer"] = "inbox",

@@ -73,7 +73,13 @@ internal static class SoakBenchmark
             new Dictionary<string, string> { ["NoiseContent"] = "false" },
             new Dictionary<string, string> { ["visibilityTimeout"] = "00:00:01", ["maxPollingInterval"] = "00:00:00.100" },
             cancellationToken,
-            new Dictionary<string, string> { ["Seedream:RequestTimeout"] = "00:00:30", ["Pipeline:LeaseDuration"] = "00:01:00" }).ConfigureAwait(false);
+            new Dictionary<string, string>
+            {
+                ["Seedream:RequestTimeout"] = "00:00:30", ["Pipeline:LeaseDuration"] = "00:01:00",
+                // A job refused with a 429 on every call (the rate-limit fault is in its prompt) waits outside the worker,
+                // then gives up: within the soak's time rather than after a day.
+                ["Pacing:RetryDelay"] = "00:00:01", ["Pacing:MaxRetryDelay"] = "00:00:04", ["Pacing:MaxWait"] = "00:00:15",
+            }).ConfigureAwait(false);
         using var http = new HttpClient { BaseAddress = stack.BaseAddress };
         var producerQueue = stack.Azurite.CreateQueueServiceClient().GetQueueClient("generation-requests");
         await producerQueue.CreateIfNotExistsAsync(cancellationToken: cancellationToken).ConfigureAwait(false);

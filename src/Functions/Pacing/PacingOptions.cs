@@ -37,6 +37,13 @@ public sealed class PacingOptions
     public TimeSpan MaxRetryDelay { get; set; } = TimeSpan.FromMinutes(2);
 
     /// <summary>
+    /// How long rate-limit refusals may keep one job waiting before it fails (<c>RateLimited</c>, with advice): a limit
+    /// that does not clear in this time is the account's configuration, not a wait. Pacer waits do not count.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "7.00:00:00")]
+    public TimeSpan MaxWait { get; set; } = TimeSpan.FromHours(24);
+
+    /// <summary>
     /// How long a <c>QuotaExceeded</c> / <c>SetLimitExceeded</c> answer marks its model paused: jobs of that model fail at
     /// once with the provider's advice instead of calling again.
     /// </summary>

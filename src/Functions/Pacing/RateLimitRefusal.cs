@@ -31,6 +31,13 @@ public static class RateLimitRefusal
         return error.ErrorCode is "QuotaExceeded" or "SetLimitExceeded" ? RefusalKind.QuotaOrPaused : RefusalKind.RateLimited;
     }
 
+    /// <summary>The job's error when rate-limit refusals kept it waiting for <paramref name="maxWait"/>.</summary>
+    public static JobError GaveUpWaiting(SeedreamException error, TimeSpan maxWait) => JobOutcomeRules.ErrorFrom(error) with
+    {
+        Advice = $"Seedream kept refusing this job with {error.ErrorCode ?? "429"} for {maxWait} (Pacing:MaxWait). Check the account's rate limits in the provider's console "
+            + "and Pacing:ImagesPerMinute, then submit the request again.",
+    };
+
     /// <summary>The job's error for a quota or paused-model answer, with the provider's advice.</summary>
     public static JobError QuotaError(SeedreamException error) => JobOutcomeRules.ErrorFrom(error) with { Advice = QuotaAdvice };
 }

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Net;
 using System.Text.Json;
 using Azure;
@@ -24,6 +25,10 @@ public sealed class SharedBudgetPacer : GenerationPacer
     private readonly TimeProvider _time;
     private readonly ILogger<SharedBudgetPacer> _logger;
 
+    // One compare-and-swap at a time per model from this instance: its workers would otherwise mostly lose to each
+    // other, and the contention on the blob stays one writer per instance.
+    private readonly ConcurrentDictionary<string, SemaphoreSlim> _writers = new(StringComparer.Ordinal);
+
     public SharedBudgetPacer(PipelineStorage storage, IOptions<PacingOptions> options, TimeProvider time, ILogger<SharedBudgetPacer> logger)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -45,6 +50,20 @@ public sealed class SharedBudgetPacer : GenerationPacer
     private double Threshold(GenerationPriority priority) => priority == GenerationPriority.Bulk ? Math.Max(1, Burst * _options.InteractiveReserve) : 1;
 
     public override async ValueTask<PacingDecision> AcquireAsync(string model, int images, GenerationPriority priority, CancellationToken cancellationToken)
+    {
+        var writer = _writers.GetOrAdd(model, _ => new SemaphoreSlim(1, 1));
+        await writer.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await AcquireOnceAsync(model, images, priority, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            writer.Release();
+        }
+    }
+
+    private async ValueTask<PacingDecision> AcquireOnceAsync(string model, int images, GenerationPriority priority, CancellationToken cancellationToken)
     {
         var threshold = Threshold(priority);
         for (var attempt = 1; attempt <= MaxCasAttempts; attempt++)

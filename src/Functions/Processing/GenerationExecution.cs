@@ -96,7 +96,8 @@ internal sealed class GenerationExecution
                         job.Status = JobStatus.Running;
                         job.StartedAt ??= now;
                         job.GenerationAttempts++;
-                        job.WaitingForCapacity = null;
+                        // A refusal's wait keeps its start across the calls it retries, so Pacing:MaxWait can end it.
+                        job.WaitingForCapacity = job.WaitingForCapacity is { Reason: not CapacityWaitReasons.Paced } refused ? refused : null;
                         job.Lease = _writer.NewLease();
                     }, cancellationToken).ConfigureAwait(false);
                     if (claimed)
@@ -294,6 +295,13 @@ internal sealed class GenerationExecution
             {
                 // Nothing was generated or billed: wait outside the worker, longer after each refusal.
                 activity?.SetStatus(ActivityStatusCode.Error, e.ErrorCode);
+                if (_services.Pacing.HasWaitedTooLong(Job, _writer.Now))
+                {
+                    Logger.LogWarning("Job {JobId}: Seedream kept answering {Code} for {MaxWait}; the job fails.", Job.Id, e.ErrorCode, _services.Pacing.MaxWait);
+                    await FinishOwnedAsync(RateLimitRefusal.GaveUpWaiting(e, _services.Pacing.MaxWait), cancellationToken).ConfigureAwait(false);
+                    return PacingOutcome.RateLimited;
+                }
+
                 await WaitForCapacityAsync(e.ErrorCode ?? "Http429", _services.Pacing.BackoffAfterRefusal(Job.CapacityWaits + 1), countsAsRefusal: true, cancellationToken).ConfigureAwait(false);
                 return PacingOutcome.RateLimited;
             }

@@ -39,6 +39,25 @@ public sealed class RateLimitWaitTests(PipelineFixture fixture)
     }
 
     [Fact]
+    public async Task A_job_refused_on_every_call_stops_waiting_after_max_wait_and_fails_with_advice()
+    {
+        await using var harness = fixture.CreateHarness(new Dictionary<string, string?> { ["Pacing:MaxWait"] = "00:00:02" });
+        var generationsBefore = harness.GenerationRequestCount();
+        var accepted = await harness.SubmitAsync(TestRequests.Create("a lighthouse [emulator-fault:rate-limit]"));
+        var id = accepted.Json.GetProperty("id").GetString()!;
+
+        var job = await harness.RunUntilEndedAsync(id, TimeSpan.FromSeconds(60), _ => { });
+
+        Assert.Equal("failed", job.GetProperty("status").GetString());
+        var error = job.GetProperty("error");
+        Assert.Equal("ModelAccountIpmRateLimitExceeded", error.GetProperty("code").GetString());
+        Assert.Contains("Pacing:MaxWait", error.GetProperty("advice").GetString(), StringComparison.Ordinal);
+        Assert.True(harness.GenerationRequestCount() - generationsBefore >= 2, "it waited and called again before giving up");
+        Assert.Equal(JobEventPublisher.FailedType, Assert.Single(harness.EventsFor(id)).Type);
+        Assert.Equal(0, await harness.VisibleMessageCountAsync(harness.Storage.GenerationRequestsPoison));
+    }
+
+    [Fact]
     public async Task Client_retries_in_process_are_off_unless_configured()
     {
         await using (var harness = fixture.CreateHarness(new Dictionary<string, string?> { ["Seedream:MaxRateLimitRetries"] = null }))
