@@ -73,6 +73,7 @@ public sealed class MergedFeatureTests(RealHostFixture host)
     public async Task The_example_batch_runs_to_completed_with_its_Batch_Completed_event()
     {
         Skip.If(RealHostFixture.Runner is null, RealHostFixture.SkipReason);
+        var logBefore = host.HostLog().Length;
         var id = await SubmitBatchAsync();
         var ended = await host.Events.WaitForEventsAsync(e => e.Subject == $"batches/{id}", timeout: TimeSpan.FromMinutes(3));
         Assert.Equal("Seedream.Batch.Completed", Assert.Single(ended).Type);
@@ -89,7 +90,10 @@ public sealed class MergedFeatureTests(RealHostFixture host)
         Assert.Equal(["text-to-image", "image-to-image", "multi-image-fusion", "sequential-group"],
             lines.Select(line => JsonDocument.Parse(line).RootElement.GetProperty("custom_id").GetString()));
         Assert.All(lines, line => Assert.Equal(200, JsonDocument.Parse(line).RootElement.GetProperty("response").GetProperty("status_code").GetInt32()));
-        Assert.Contains("Executed 'Functions.ProcessBatchControl' (Succeeded", host.HostLog(), StringComparison.Ordinal);
+        // The last job's finalize and a recount (every 2 s here) often finalize at once: neither delivery may fail.
+        var log = host.HostLog()[logBefore..];
+        Assert.Contains("Executed 'Functions.ProcessBatchControl' (Succeeded", log, StringComparison.Ordinal);
+        Assert.DoesNotContain("Executed 'Functions.ProcessBatchControl' (Failed", log, StringComparison.Ordinal);
     }
 
     [SkippableFact]
