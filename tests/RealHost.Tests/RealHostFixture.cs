@@ -11,7 +11,7 @@ namespace Seedream.RealHost.Tests;
 
 /// <summary>
 /// The app (src/Functions build output) under the real Azure Functions host, started by the runner named in
-/// <c>REAL_FUNC_HOST_RUNNER</c> (run-real-host.sh, built by tools/realhost; see tests/RealHost.Tests/README.md), with the
+/// <c>REAL_FUNC_HOST_RUNNER</c> (run-real-host.sh: a runner built from the host's public source; see tests/RealHost.Tests/README.md), with the
 /// Seedream emulator and an Event Grid receiver in this process. Without the variable nothing starts and every test
 /// reports itself skipped.
 /// </summary>
@@ -22,6 +22,9 @@ public sealed class RealHostFixture : IAsyncLifetime
     public const string SkipReason = $"{RunnerVariable} is not set: these tests run the app under the real Azure Functions host (see tests/RealHost.Tests/README.md); CI cannot build it.";
 
     public const string Key = "realhost-tests-key-0123456789abcdef";
+
+    /// <summary>The secret the app signs callbacks with here (a test verifies the signature with it).</summary>
+    public const string WebhookSecret = "whsec_cmVhbGhvc3QtdGVzdHMtd2ViaG9vay1zZWNyZXQ=";
 
     private readonly StringBuilder _runnerOutput = new();
     private Process? _runner;
@@ -113,6 +116,11 @@ public sealed class RealHostFixture : IAsyncLifetime
         // short here, so the crash test sees the job resume within a minute.
         start.Environment["Seedream__RequestTimeout"] = "00:00:30";
         start.Environment["Pipeline__LeaseDuration"] = "00:00:40";
+        // Callbacks to the test's loopback receiver (local runs only), signed with a secret the test knows.
+        start.Environment["Intake__AllowLoopbackReferences"] = "true";
+        start.Environment["Webhooks__SigningSecrets__0"] = WebhookSecret;
+        // A finished batch is noticed at its next recount: seconds here, not the default 30.
+        start.Environment["Batches__CheckInterval"] = "00:00:02";
         _runner = Process.Start(start)!;
         var connection = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
         var baseUrl = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);

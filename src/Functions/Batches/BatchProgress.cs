@@ -117,7 +117,18 @@ public sealed class BatchProgress : IJobEndedHandler
         }, cancellationToken).ConfigureAwait(false);
         if (recounted!.Batch.Tally.Ended >= recounted.Batch.Tally.Accepted)
         {
-            await FinalizeAsync(batchId, ended, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await FinalizeAsync(batchId, ended, cancellationToken).ConfigureAwait(false);
+            }
+            catch (RequestFailedException e) when (e.Status == 412)
+            {
+                // The last job's finalize and a recount finalized at the same moment and the other rewrote a results file
+                // while this one wrote it (seen under the real host): look again shortly (finished by then, or written
+                // again) rather than fail the delivery with a stack in the host log.
+                _logger.LogInformation("Batch {BatchId}: another delivery wrote the results files at the same time; finalizing again in {Delay}.", batchId, _options.CheckInterval);
+                await _batches.SendAsync(_batches.Control, BatchControlMessage.Finalize(batchId), _options.CheckInterval, cancellationToken).ConfigureAwait(false);
+            }
         }
         else if (!finalizeOnly)
         {
