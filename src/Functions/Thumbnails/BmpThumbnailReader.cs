@@ -68,7 +68,7 @@ internal static class BmpThumbnailReader
             var output = pixels.AsSpan((int)((long)outRow * outWidth * 3), outWidth * 3);
             for (var cell = 0; cell < outWidth; cell++)
             {
-                var count = (ulong)(rows * Math.Min(factor, width - (cell * factor)));
+                var count = (ulong)rows * (ulong)Math.Min(factor, width - (cell * factor));
                 for (var c = 0; c < 3; c++)
                 {
                     output[(cell * 3) + c] = (byte)((sums[(cell * 3) + c] + (count / 2)) / count);
