@@ -10,7 +10,7 @@ internal static class BenchmarkCommands
           accept-latency    [--requests 1000] [--runs 3] [--report docs/benchmarks.md]
           first-image       [--images 4] [--delay-seconds 3] [--size 2K] [--model id] [--response-format b64_json|url] [--runs 3] [--report docs/benchmarks.md]
           thumbnails        [--edge 4096] [--runs 3] [--report docs/benchmarks.md]
-          thumbnail-memory  [--edge 6000] [--concurrent 6] [--report docs/benchmarks.md]
+          thumbnail-memory  [--edge 6000] [--concurrent 6] [--only BMP] [--report docs/benchmarks.md]
           listing           [--jobs 10000] [--page-size 25] [--repetitions 200] [--active 20] [--report docs/benchmarks.md]
           webhooks          [--jobs 200] [--receiver-delay-seconds 5] [--rounds 2] [--submitters 4] [--timeout-minutes 20] [--report docs/benchmarks.md]
           soak              [--jobs 1000] [--fault-percent 5] [--submitters 4] [--timeout-minutes 20] [--report docs/benchmarks.md]
@@ -90,7 +90,7 @@ internal static class BenchmarkCommands
             case ThumbnailBenchmark.ChildCommand:
                 return await ThumbnailBenchmark.RunChildAsync(arguments, output, cancellationToken).ConfigureAwait(false);
             case ThumbnailMemoryBenchmark.Command:
-                var memoryOptions = new ThumbnailMemoryOptions(arguments.Integer("edge", 6000), arguments.Integer("concurrent", 6));
+                var memoryOptions = new ThumbnailMemoryOptions(arguments.Integer("edge", 6000), arguments.Integer("concurrent", 6), arguments.OptionalText("only"));
                 var memory = await ThumbnailMemoryBenchmark.RunAsync(memoryOptions, output, cancellationToken).ConfigureAwait(false);
                 return await ReportAsync(arguments, ThumbnailMemoryBenchmark.Command, ThumbnailMemoryBenchmark.Markdown(memoryOptions, memory, args), output, cancellationToken).ConfigureAwait(false);
             case ThumbnailMemoryBenchmark.ChildCommand:

@@ -6,7 +6,8 @@ using Seedream.Functions;
 
 namespace Seedream.Benchmarks;
 
-internal sealed record ThumbnailMemoryOptions(int Edge, int Concurrent);
+/// <param name="Only">Measure only the inputs whose name starts with this (e.g. <c>BMP</c>); all when null.</param>
+internal sealed record ThumbnailMemoryOptions(int Edge, int Concurrent, string? Only = null);
 
 /// <summary>
 /// One input thumbnailed by one route, alone or <c>Concurrent</c> requests at once, in a fresh child process.
@@ -18,7 +19,8 @@ internal sealed record ThumbnailMemoryMeasurement(string Input, string Route, in
 /// Peak RSS rise of the view page's thumbnails for the hardest references the intake accepts, before (libvips'
 /// thumbnail of whatever the stream holds, two at a time: the code before issue 20) and after (header facts judged by
 /// <see cref="ImageDecodeBudget"/>, admitted by decode cost, <see cref="ThumbnailMaker.Write(ImageHeader, Stream, Stream)"/>).
-/// The test images are written here by libvips (BMP by hand), smooth gradients so that they stay within 30 MB.
+/// The test images are written here by libvips (BMP by hand: libvips has no BMP saver or loader, our own reader
+/// thumbnails it), smooth gradients so that they stay within 30 MB.
 /// </summary>
 internal static class ThumbnailMemoryBenchmark
 {
@@ -35,7 +37,7 @@ internal static class ThumbnailMemoryBenchmark
     [
         "PNG 16-bit RGBA interlaced", "PNG 16-bit RGBA interlaced 2048", "PNG 16-bit RGBA", "PNG 8-bit RGB 16:1",
         "JPEG CMYK progressive", "JPEG CMYK progressive 2048", "JPEG CMYK baseline", "GIF 2 frames", "GIF 2 frames 1500",
-        "TIFF tiled", "TIFF stripped", "WebP lossy", "BMP 24-bit",
+        "TIFF tiled", "TIFF stripped", "WebP lossy", "BMP 24-bit", "BMP 4-bit palette",
     ];
 
     public static async Task<IReadOnlyList<ThumbnailMemoryMeasurement>> RunAsync(ThumbnailMemoryOptions options, TextWriter output, CancellationToken cancellationToken)
@@ -44,7 +46,7 @@ internal static class ThumbnailMemoryBenchmark
         try
         {
             var measurements = new List<ThumbnailMemoryMeasurement>();
-            foreach (var input in Inputs)
+            foreach (var input in Inputs.Where(i => options.Only is null || i.StartsWith(options.Only, StringComparison.Ordinal)))
             {
                 var path = Path.Combine(directory, input.Replace(' ', '-'));
                 await File.WriteAllBytesAsync(path, Write(input, options.Edge), cancellationToken).ConfigureAwait(false);
@@ -74,10 +76,10 @@ internal static class ThumbnailMemoryBenchmark
     /// <summary>The test image <paramref name="input"/> at <paramref name="edge"/> pixels a side.</summary>
     public static byte[] Write(string input, int edge)
     {
-        if (input == "BMP 24-bit")
+        if (input.StartsWith("BMP", StringComparison.Ordinal))
         {
-            // libvips writes no BMP; the largest square 24-bit BMP within 30 MB.
-            return Bmp(Math.Min(edge, 3100));
+            // libvips writes no BMP: by hand, the largest square 24-bit BMP within 30 MB, or a 4-bit one at the edge.
+            return input == "BMP 24-bit" ? Bmp(Math.Min(edge, 3100), 24) : Bmp(edge, 4);
         }
 
         var sized = input.Split(' ')[^1] is var last && int.TryParse(last, System.Globalization.CultureInfo.InvariantCulture, out var fixedSide);
@@ -125,24 +127,39 @@ internal static class ThumbnailMemoryBenchmark
         }
     }
 
-    private static byte[] Bmp(int side)
+    /// <summary>A bottom-up BMP of <paramref name="side"/>²: 24-bit BGR, or 4-bit indices into a 16-grey palette.</summary>
+    private static byte[] Bmp(int side, int bits)
     {
-        var stride = ((side * 3) + 3) & ~3;
-        var bytes = new byte[54 + (stride * side)];
+        var paletteBytes = bits == 4 ? 16 * 4 : 0;
+        var offset = 54 + paletteBytes;
+        var stride = (((side * bits) + 31) / 32) * 4;
+        var bytes = new byte[offset + ((long)stride * side)];
         "BM"u8.CopyTo(bytes);
         BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(2), bytes.Length);
-        BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(10), 54);
+        BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(10), offset);
         BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(14), 40);
         BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(18), side);
         BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(22), side);
         BinaryPrimitives.WriteInt16LittleEndian(bytes.AsSpan(26), 1);
-        BinaryPrimitives.WriteInt16LittleEndian(bytes.AsSpan(28), 24);
+        BinaryPrimitives.WriteInt16LittleEndian(bytes.AsSpan(28), (short)bits);
+        for (var i = 0; i < paletteBytes / 4; i++)
+        {
+            bytes[54 + (i * 4)] = bytes[54 + (i * 4) + 1] = bytes[54 + (i * 4) + 2] = (byte)(i * 17);
+        }
+
         for (var y = 0; y < side; y++)
         {
-            var row = bytes.AsSpan(54 + (y * stride), side * 3);
+            var row = bytes.AsSpan(offset + (y * stride), stride);
             for (var x = 0; x < side; x++)
             {
-                (row[x * 3], row[(x * 3) + 1], row[(x * 3) + 2]) = ((byte)(x * 255 / side), (byte)(y * 255 / side), 128);
+                if (bits == 4)
+                {
+                    row[x / 2] |= (byte)(((x + y) * 16 / (2 * side)) << (x % 2 == 0 ? 4 : 0));
+                }
+                else
+                {
+                    (row[x * 3], row[(x * 3) + 1], row[(x * 3) + 2]) = ((byte)(x * 255 / side), (byte)(y * 255 / side), 128);
+                }
             }
         }
 
@@ -246,7 +263,7 @@ internal static class ThumbnailMemoryBenchmark
     public static string Markdown(ThumbnailMemoryOptions options, IReadOnlyList<ThumbnailMemoryMeasurement> measurements, IEnumerable<string> arguments)
     {
         var text = new StringBuilder();
-        text.AppendLine($"Peak RSS rise per thumbnail of the hardest references of each kind at {options.Edge}×{options.Edge} (36 Mpx at 6000; a side in the name: the largest of that kind the budget accepts; the 16:1 PNG the same pixels 4× wider; the GIF two frames of half the edge; the BMP the largest square within 30 MB), alone and {options.Concurrent} requested at once.")
+        text.AppendLine($"Peak RSS rise per thumbnail of the hardest references of each kind at {options.Edge}×{options.Edge} (36 Mpx at 6000; a side in the name: the largest of that kind the budget accepts; the 16:1 PNG the same pixels 4× wider; the GIF two frames of half the edge; the 24-bit BMP the largest square within 30 MB, the 4-bit one the edge), alone and {options.Concurrent} requested at once.")
             .AppendLine()
             .AppendLine($"- Machine: {MarkdownReport.Machine()}")
             .AppendLine($"- Command: `{MarkdownReport.Command(arguments)}`")

@@ -4,8 +4,8 @@ namespace Seedream.Functions;
 /// One check for every reference image, wherever it comes from (a data URI, an https URL, an inbox blob): the bytes
 /// must carry the signature of a format the model takes (and the one a data URI declares), within the model's byte,
 /// pixel and aspect-ratio limits applied to its largest frame or page (<see cref="ImageHeader.CheckLimits"/>), free of
-/// defects decoders disagree on, and decodable within our own budget (<see cref="ImageDecodeBudget"/>), the same rule
-/// the thumbnailer applies. GIF and TIFF facts are spread through the file: read whole where we have the file.
+/// defects decoders disagree on, of a variant we can decode (<see cref="ImageHeader.Undecodable"/>: BMP), whole (BMP),
+/// and decodable within our own budget (<see cref="ImageDecodeBudget"/>), the same rule the thumbnailer applies. GIF and TIFF facts are spread through the file: read whole where we have the file.
 /// </summary>
 public static class ReferenceImageRules
 {
@@ -35,9 +35,9 @@ public static class ReferenceImageRules
             return $"The data URI says image/{declaredFormat} but its bytes are a {image.Format} image.";
         }
 
-        if (image.Defect is { } defect)
+        if ((image.Defect ?? image.Undecodable) is { } problem)
         {
-            return defect;
+            return problem;
         }
 
         if (image.Width is null)
@@ -50,8 +50,14 @@ public static class ReferenceImageRules
             return $"The {image.Format} reference ends before its last frame or page (truncated file).";
         }
 
-        return image.CheckLimits(totalBytes ?? firstBytes.Length, model) ?? ImageDecodeBudget.Check(image);
+        return image.CheckLimits(totalBytes ?? firstBytes.Length, model) ?? Truncated(image, totalBytes) ?? ImageDecodeBudget.Check(image);
     }
+
+    /// <summary>A BMP's headers say how long the whole file is: one that is shorter would leave rows undecoded.</summary>
+    private static string? Truncated(ImageHeader image, long? totalBytes) =>
+        image.Bmp is { } bmp && totalBytes < bmp.FileBytes
+            ? $"The bmp reference is truncated: its headers and pixel rows take {bmp.FileBytes} bytes, the file has {totalBytes}."
+            : null;
 
     private static bool SameFormat(string declared, string actual) =>
         declared == actual || (declared == "jpg" && actual == "jpeg") || (declared is "heic" or "heif" && actual is "heic" or "heif");

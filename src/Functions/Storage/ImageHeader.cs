@@ -43,6 +43,15 @@ public sealed record ImageHeader(string Format, int? Width, int? Height)
     /// <summary>A structural defect decoders disagree on (a GIF frame outside its screen, a TIFF tag given twice); null when none.</summary>
     public string? Defect { get; init; }
 
+    /// <summary>
+    /// Why our decoder cannot read this image at all (a BMP variant it does not take: RLE, an embedded JPEG or PNG, an
+    /// OS/2 header, odd masks), so the intake refuses it; null when it can.
+    /// </summary>
+    public string? Undecodable { get; init; }
+
+    /// <summary>A BMP's pixel layout, for our own BMP decoder; null for the other formats and for BMPs it cannot read.</summary>
+    public BmpLayout? Bmp { get; init; }
+
     /// <summary>False when the facts stop at the bytes given (GIF frames or TIFF pages beyond them were not seen).</summary>
     public bool Complete { get; init; } = true;
 
@@ -71,7 +80,7 @@ public sealed record ImageHeader(string Format, int? Width, int? Height)
 
         if (header.StartsWith("BM"u8) && header.Length >= 26)
         {
-            return Bmp(header);
+            return BmpHeaderReader.Read(header);
         }
 
         if (header.Length >= 16 && header.StartsWith("RIFF"u8) && header[8..12].SequenceEqual("WEBP"u8))
@@ -227,16 +236,6 @@ public sealed record ImageHeader(string Format, int? Width, int? Height)
     }
 
     private static long RoundUp8(int value) => (value + 7L) / 8 * 8;
-
-    private static ImageHeader Bmp(ReadOnlySpan<byte> header)
-    {
-        var bits = header.Length >= 30 ? BinaryPrimitives.ReadUInt16LittleEndian(header[28..]) : 24;
-        return new("bmp", Math.Abs(BinaryPrimitives.ReadInt32LittleEndian(header[18..])), Math.Abs(BinaryPrimitives.ReadInt32LittleEndian(header[22..])))
-        {
-            Channels = bits == 32 ? 4 : 3,
-            ColourSpace = "rgb",
-        };
-    }
 
     private static ImageHeader WebP(ReadOnlySpan<byte> header)
     {

@@ -19,7 +19,7 @@ public static class ImageDecodeBudget
 
     /// <summary>
     /// Full-width lines held while reading line by line (PNG, GIF, TIFF: measured about 600, whatever the shrink), and
-    /// while shrinking on load (JPEG, WebP, HEIF: far fewer).
+    /// while shrinking on load (JPEG, WebP, HEIF: far fewer; BMP: one row, box-shrunk as read by <see cref="BmpThumbnailReader"/>).
     /// </summary>
     private const int SequentialLines = 640, ShrinkOnLoadLines = 64;
 
@@ -39,9 +39,9 @@ public static class ImageDecodeBudget
     public static string? Check(ImageHeader image)
     {
         ArgumentNullException.ThrowIfNull(image);
-        if (image.Defect is { } defect)
+        if ((image.Defect ?? image.Undecodable) is { } problem)
         {
-            return defect;
+            return problem;
         }
 
         if (image.WholeDecodeBytes > MaxWholeDecodeBytes)

@@ -4,8 +4,8 @@ namespace Seedream.Functions;
 
 /// <summary>
 /// Makes the view page's JPEG thumbnails with libvips, from an image whose header facts were judged first
-/// (<see cref="ImageDecodeBudget"/>). JPEG, WebP and HEIF shrink on load; PNG, GIF and TIFF are read line by line
-/// (sequential access), brought to 8-bit and flattened point by point, box-shrunk by an integer factor and only then
+/// (<see cref="ImageDecodeBudget"/>). JPEG, WebP and HEIF shrink on load; BMP (no libvips loader) is box-shrunk row by
+/// row by our own reader; PNG, GIF and TIFF are read line by line (sequential access), brought to 8-bit and flattened point by point, box-shrunk by an integer factor and only then
 /// resized, so that no full-size buffer of floats exists (libvips' thumbnail premultiplies in float: 69 MB for a 16-bit
 /// RGBA PNG of 6000×6000, against 40 MB this way; docs/benchmarks.md). A file that ends before its format's end marker
 /// gives no thumbnail, never a partial one.
@@ -63,16 +63,12 @@ public static class ThumbnailMaker
             throw new ThumbnailException(problem);
         }
 
-        if (image.Format == "bmp")
-        {
-            throw new ThumbnailException("BMP images have no thumbnail: the image library has no BMP decoder. The image itself is what Seedream gets.");
-        }
-
         var ending = ImageEnding.For(image.Format) is { } end ? new ImageEndingStream(source, end) : null;
         var owned = new List<Image>();
         try
         {
-            var thumbnail = image.Format is "png" or "gif" or "tiff" ? ShrinkSequentially(ending ?? source, owned)
+            var thumbnail = image.Format == "bmp" ? ShrinkBmp(image, source, owned)
+                : image.Format is "png" or "gif" or "tiff" ? ShrinkSequentially(ending ?? source, owned)
                 : Own(owned, Image.ThumbnailStream(ending ?? source, MaxEdge, height: MaxEdge, size: Enums.Size.Down, failOn: Enums.FailOn.Error));
             using (var encoded = new MemoryStream())
             {
@@ -136,6 +132,17 @@ public static class ThumbnailMaker
         }
 
         return Own(image.ThumbnailImage(MaxEdge, height: MaxEdge, size: Enums.Size.Down));
+    }
+
+    /// <summary>
+    /// libvips has no BMP loader: our own reader box-shrinks the rows as they stream in (<see cref="BmpThumbnailReader"/>),
+    /// and libvips only resizes the small result.
+    /// </summary>
+    private static Image ShrinkBmp(ImageHeader image, Stream source, List<Image> owned)
+    {
+        var shrunk = BmpThumbnailReader.Read(image, source, MaxEdge);
+        var rgb = Own(owned, Own(owned, Image.NewFromMemory(shrunk.Pixels, shrunk.Width, shrunk.Height, 3, Enums.BandFormat.Uchar)).Copy(interpretation: Enums.Interpretation.Srgb));
+        return Own(owned, rgb.ThumbnailImage(MaxEdge, height: MaxEdge, size: Enums.Size.Down));
     }
 
     private static Image Own(List<Image> owned, Image image)

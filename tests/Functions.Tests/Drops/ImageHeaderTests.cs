@@ -20,7 +20,7 @@ public sealed class ImageHeaderTests(PipelineFixture fixture)
     public static TheoryData<string, byte[], int, int> Headers => new()
     {
         { "gif", [.. "GIF89a"u8, .. Le16(640), .. Le16(480)], 640, 480 },
-        { "bmp", [.. "BM"u8, .. new byte[16], .. Le32(800), .. Le32(-600)], 800, 600 },
+        { "bmp", SampleBmps.Header(40, 24, SampleBmps.Rgb, 800, -600), 800, 600 },
         { "webp", [.. "RIFF"u8, .. Le32(100), .. "WEBPVP8X"u8, .. Le32(10), 0, 0, 0, 0, .. Le24(1919), .. Le24(1079)], 1920, 1080 },
         { "tiff", [.. "II*\0"u8, .. Le32(8), .. Le16(2), .. Le16(256), .. Le16(3), .. Le32(1), .. Le32(1200), .. Le16(257), .. Le16(4), .. Le32(1), .. Le32(900)], 1200, 900 },
         { "heic", [.. Be32(24), .. "ftypheic"u8, .. new byte[12], .. "ispe"u8, 0, 0, 0, 0, .. Be32(4032), .. Be32(3024)], 4032, 3024 },

@@ -215,6 +215,18 @@ public static class BadInputCases
         Add("image-facts", "tiff-size-tags-twice", Json(r => r["image"] = DataUri(TiffWithSizeTagsTwice(), "image/tiff")), "image");
         Add("image-facts", "interlaced-16-bit-rgba-png-6000", Json(r => r["image"] = DataUri(PngHeader(6000, 6000, bitDepth: 16, colourType: 6, interlaced: true))), "image");
         Add("image-facts", "progressive-cmyk-jpeg-6000", Json(r => r["image"] = DataUri(ProgressiveCmykJpegHeader(6000, 6000), "image/jpeg")), "image");
+        // BMP variants our own BMP reader cannot decode (libvips has none), so no thumbnail could be made: refused at intake.
+        Add("bmp", "rle8", Json(r => r["image"] = DataUri(SampleBmps.Header(40, 8, SampleBmps.Rle8, 640, 480), "image/bmp")), "image");
+        Add("bmp", "jpeg-inside", Json(r => r["image"] = DataUri(SampleBmps.Header(124, 0, SampleBmps.Jpeg, 640, 480), "image/bmp")), "image");
+        Add("bmp", "rows-missing", Json(r => r["image"] = DataUri(SampleBmps.Header(40, 24, SampleBmps.Rgb, 640, 480), "image/bmp")), "image");
+        Add("bmp", "49-megapixels", Json(r => r["image"] = DataUri(SampleBmps.Header(40, 1, SampleBmps.Rgb, 7000, 7000), "image/bmp")), "image");
+        Add("bmp", "rle4", Json(r => r["image"] = DataUri(SampleBmps.Header(40, 4, SampleBmps.Rle4, 640, 480), "image/bmp")), "image");
+        Add("bmp", "png-inside", Json(r => r["image"] = DataUri(SampleBmps.Header(124, 0, SampleBmps.Png, 640, 480), "image/bmp")), "image");
+        Add("bmp", "os2-core-header", Json(r => r["image"] = DataUri(SampleBmps.Os2CoreHeader(640, 480), "image/bmp")), "image");
+        Add("bmp", "overlapping-masks", Json(r => r["image"] = DataUri(SampleBmps.Header(40, 16, SampleBmps.BitFields, 640, 480, masks: [0xF800, 0x0FE0, 0x001F]), "image/bmp")), "image");
+        Add("bmp", "pixels-inside-headers", Json(r => r["image"] = DataUri(SampleBmps.Header(40, 24, SampleBmps.Rgb, 640, 480, pixelOffset: 20), "image/bmp")), "image");
+        Add("bmp", "height-int-min", Json(r => r["image"] = DataUri(SampleBmps.Header(40, 24, SampleBmps.Rgb, 640, int.MinValue), "image/bmp")), "image");
+        Add("bmp", "second-of-two", Json(r => r["image"] = new JsonArray(DataUri(SampleBmps.Write("rgb24", 64, 48, (x, y) => new Rgba(1, 2, 3)), "image/bmp"), DataUri(SampleBmps.Header(40, 8, SampleBmps.Rle8, 640, 480), "image/bmp"))), "image[1]");
         Add("data-uri", "both-of-two", Json(r => r["image"] = new JsonArray(DataUri(JpegHeader(512, 512)), DataUri(PngHeader(3, 3)))), "image[0]", "image[1]");
 
         // Reference hosts Seedream cannot (or must not) reach.

@@ -164,7 +164,7 @@ public sealed class ThumbnailTests(PipelineFixture fixture)
         CallAsync(harness, $"/api/generations/{id}/images/{index}/thumbnail",
             request => harness.Create<GetGenerationThumbnail>().RunAsync(request, id, index, CancellationToken.None));
 
-    private static Task<HttpResult> ReferenceThumbnailAsync(PipelineHarness harness, string id, int index) =>
+    internal static Task<HttpResult> ReferenceThumbnailAsync(PipelineHarness harness, string id, int index) =>
         CallAsync(harness, $"/api/generations/{id}/references/{index}/thumbnail",
             request => harness.Create<GetGenerationReferenceThumbnail>().RunAsync(request, id, index, CancellationToken.None));
 
