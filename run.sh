@@ -3,7 +3,8 @@
 # function app (`func start` when Azure Functions Core Tools are installed, otherwise tools/DevHost).
 #
 #   ./run.sh           start everything, print the URLs, stream function logs and received events; Ctrl-C stops all
-#   ./run.sh --smoke   start, submit the text-to-image example, wait for the result and its event, stop; exit 0/1
+#   ./run.sh --smoke   start, submit the text-to-image example with a callback to the local receiver, wait for the
+#                      result, its event and the callback (its signature verified by the receiver), stop; exit 0/1
 #   --verbose          (with either) also the HTTP client's and retry library's lines and every API call; by default
 #                      the function app prints one line per job step
 #   ./run.sh drop FILE [--prompt TEXT] [--meta K=V]... [--cloudevents]   with the stack running: upload FILE to the
@@ -48,6 +49,8 @@ EVENTGRID_KEY=local-eventgrid-key
 AZURITE_ACCOUNT_KEY='Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=='
 API_URL="http://127.0.0.1:$FUNCTIONS_PORT/api"
 EVENTS_URL="http://127.0.0.1:$EVENTGRID_RECEIVER_PORT/api/events"
+# Job callbacks (a submission's webhook.url) go to the same receiver, which verifies their signatures.
+WEBHOOKS_URL="http://127.0.0.1:$EVENTGRID_RECEIVER_PORT/webhooks"
 LOG_DIR=${RUN_LOG_DIR:-$ROOT/.local/run}
 AZURITE_LOCATION=${AZURITE_LOCATION:-$ROOT/.azurite}
 EXAMPLES_DIR=$ROOT/examples
@@ -270,9 +273,14 @@ start_emulator() {
   wait_until seedream-emulator "$LAST_PID" 60 http_answers "http://127.0.0.1:$SEEDREAM_EMULATOR_PORT/"
 }
 
+# The secret the app signs callbacks with (local.settings.json), so that the receiver verifies with the same one.
+local_signing_secret() {
+  node -e 'const v=JSON.parse(require("fs").readFileSync("local.settings.json","utf8")).Values??{};process.stdout.write(v.Webhooks__SigningSecrets__0??"")'
+}
+
 start_receiver() {
   local mode=$1
-  start events "$mode" env Receiver__Key="$EVENTGRID_KEY" \
+  start events "$mode" env Receiver__Key="$EVENTGRID_KEY" Receiver__WebhookSecret="$(local_signing_secret)" \
     dotnet "$(output_of tools/EventGridReceiver EventGridReceiver.dll)" --urls "http://127.0.0.1:$EVENTGRID_RECEIVER_PORT"
   wait_until events "$LAST_PID" 60 http_answers "$EVENTS_URL"
 }
@@ -287,6 +295,8 @@ start_function_app() {
   local settings=(
     AzureWebJobsStorage="$storage"
     EventGrid__TopicEndpoint="$EVENTS_URL"
+    # Callbacks to the local receiver on loopback (over http) are admitted; in Azure only public https hosts are.
+    Intake__AllowLoopbackReferences=true
     AZURE_FUNCTIONS_ENVIRONMENT=Development ASPNETCORE_ENVIRONMENT=Development DOTNET_ENVIRONMENT=Development
   )
   if ((VERBOSE)); then
@@ -357,6 +367,7 @@ Ready. Logs: $LOG_DIR/
   Recent jobs    $API_URL/view/generations
   Batch          curl -s -X POST $API_URL/batches --data-binary @$EXAMPLES_DIR/batch.jsonl   (then $API_URL/batches/{id}/view)
   Events         curl -s $EVENTS_URL   (DELETE clears; ?type= filters)
+  Callbacks      add "webhook": {"url": "$WEBHOOKS_URL/local"} to a submission; curl -s $WEBHOOKS_URL lists deliveries (verified or not)
   Seedream       ${SEEDREAM_BASE_URL:-http://127.0.0.1:$SEEDREAM_EMULATOR_PORT/v1 (emulator, key $SEEDREAM_KEY)}
   Requests       requests.http (VS Code REST Client / Rider)
 Ctrl-C stops everything.
@@ -384,9 +395,11 @@ json_field() { node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{
 
 run_smoke() {
   start_stack file
-  say "stack is up; submitting the text-to-image example"
-  local body response id status_url status result events
-  body=$(example_body_argument)
+  say "stack is up; submitting the text-to-image example with a callback to $WEBHOOKS_URL/smoke"
+  local body response id status_url status result events callback
+  # The example as is, plus the pipeline's own webhook field.
+  body=$(node -e 'const b=JSON.parse(require("fs").readFileSync(process.argv[1],"utf8"));b.webhook={url:process.argv[2]};process.stdout.write(JSON.stringify(b))' \
+    "$EXAMPLES_DIR/text-to-image.json" "$WEBHOOKS_URL/smoke")
   response=$(curl -s -X POST "$API_URL/generations" -H 'Content-Type: application/json' --data-binary "$body" -w '\n%{http_code}')
   [[ ${response##*$'\n'} == 202 ]] || fail "submission was not accepted: ${response//$'\n'/ }"
   response=${response%$'\n'*}
@@ -414,6 +427,14 @@ run_smoke() {
     sleep 0.5
   done
   printf '\nEvents:\n%s\n' "$events"
+
+  # The callback: the same CloudEvent, delivered from its own queue and verified by the receiver (NuGet StandardWebhooks).
+  deadline=$((SECONDS + 30))
+  until callback=$(curl -s "$WEBHOOKS_URL" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const m=JSON.parse(s).filter(w=>w.body.includes(process.argv[1]));if(!m.length)process.exit(1);console.log(JSON.stringify(m.map(({body,...w})=>w),null,2));if(!m.every(w=>w.verified))process.exit(2)})' "$id"); do
+    ((SECONDS < deadline)) || fail "no verified callback for $id reached $WEBHOOKS_URL/smoke (deliveries: $(curl -s "$WEBHOOKS_URL"))."
+    sleep 0.5
+  done
+  printf '\nCallback:\n%s\n' "$callback"
 
   [[ $status == succeeded ]] || fail "smoke run finished with status '$status'."
   say "smoke run succeeded"

@@ -75,6 +75,53 @@ public sealed class LocalStack : IAsyncDisposable
 
     public static LocalStack Start(IReadOnlyDictionary<string, string>? environment = null)
     {
+        var (startInfo, ports, workDirectory) = ScriptStartInfo([]);
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            startInfo.Environment[name] = value;
+        }
+
+        return new LocalStack(Process.Start(startInfo)!, workDirectory, ports);
+    }
+
+    /// <summary>
+    /// <c>./run.sh ARGUMENTS</c> to its end (<c>--smoke</c>, <c>batch</c>), on free ports with its own storage and logs,
+    /// in its own process group; cancelling sends it SIGTERM (its EXIT trap stops what it started).
+    /// </summary>
+    public static async Task<ScriptRun> RunToEndAsync(IEnumerable<string> arguments, CancellationToken cancellationToken)
+    {
+        var (startInfo, _, workDirectory) = ScriptStartInfo(arguments);
+        using var script = Process.Start(startInfo)!;
+        var standardOutput = script.StandardOutput.ReadToEndAsync(CancellationToken.None);
+        var standardError = script.StandardError.ReadToEndAsync(CancellationToken.None);
+        try
+        {
+            await script.WaitForExitAsync(cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+            Signal("-TERM", -script.Id);
+            await script.WaitForExitAsync().WaitAsync(s_stopTimeout);
+            throw;
+        }
+        finally
+        {
+            try
+            {
+                Directory.Delete(workDirectory, recursive: true);
+            }
+            catch (IOException)
+            {
+                // A service still closing may hold a file.
+            }
+        }
+
+        return new ScriptRun(script.ExitCode, await standardOutput, await standardError);
+    }
+
+    /// <summary>run.sh with ARGUMENTS on free ports, storage and logs in a new temporary directory, as the leader of a new process group.</summary>
+    private static (ProcessStartInfo StartInfo, Dictionary<string, int> Ports, string WorkDirectory) ScriptStartInfo(IEnumerable<string> arguments)
+    {
         string[] variables = ["AZURITE_BLOB_PORT", "AZURITE_QUEUE_PORT", "AZURITE_TABLE_PORT", "SEEDREAM_EMULATOR_PORT", "EVENTGRID_RECEIVER_PORT", "FUNCTIONS_PORT"];
         var ports = variables.Zip(FreePorts.Take(variables.Length)).ToDictionary(pair => pair.First, pair => pair.Second);
         var workDirectory = Directory.CreateTempSubdirectory("end-to-end-").FullName;
@@ -89,13 +136,13 @@ public sealed class LocalStack : IAsyncDisposable
         };
         startInfo.ArgumentList.Add("/bin/bash");
         startInfo.ArgumentList.Add(Path.Combine(RepositoryPaths.Root, "run.sh"));
-        SetScriptEnvironment(startInfo, ports, workDirectory);
-        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        foreach (var argument in arguments)
         {
-            startInfo.Environment[name] = value;
+            startInfo.ArgumentList.Add(argument);
         }
 
-        return new LocalStack(Process.Start(startInfo)!, workDirectory, ports);
+        SetScriptEnvironment(startInfo, ports, workDirectory);
+        return (startInfo, ports, workDirectory);
     }
 
     /// <summary>

@@ -4,8 +4,8 @@ using Microsoft.Extensions.Options;
 
 namespace Seedream.Functions;
 
-/// <summary>A drop read as a submission: a valid request, or the error its failed job reports.</summary>
-public sealed record DropSubmission(Submission? Submission, JobError? Error, string? BodyHash = null);
+/// <summary>A drop read as a submission: a valid request, or the error its failed job reports (and the callback it still gets).</summary>
+public sealed record DropSubmission(Submission? Submission, JobError? Error, string? BodyHash = null, WebhookSubscription? RefusedWebhook = null);
 
 /// <summary>
 /// Turns a dropped blob into the same submission an HTTP caller would send: a JSON drop is a <c>POST /api/generations</c>
@@ -105,7 +105,7 @@ public sealed class DropRequestBuilder
         return new DropSubmission(null, new JobError(InvalidRequestCode, $"The dropped request cannot succeed. {problems.Summary()}")
         {
             Fields = problems.ToDictionary(),
-        }, read.BodyHash);
+        }, read.BodyHash, read.RefusedWebhook);
     }
 
     private static DropSubmission Failed(string code, string message) => new(null, new JobError(code, message));

@@ -225,7 +225,7 @@ public sealed class DropService
         var submission = drop?.Submission;
         var job = JobFactory.Create(jobId, JobSource, submission?.Request, drop?.BodyHash,
             submission is null ? null : new Dictionary<string, string>(submission.Metadata),
-            PipelineTelemetry.CurrentOrNewTraceParent(null), source, submission?.Deadline, submission?.Webhook);
+            PipelineTelemetry.CurrentOrNewTraceParent(null), source, submission?.Deadline, submission?.Webhook ?? drop?.RefusedWebhook);
         return error is null ? job : JobFactory.Reject(job, error, _time.GetUtcNow());
     }
 }

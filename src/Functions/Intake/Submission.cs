@@ -26,7 +26,9 @@ public sealed class Submission
 /// <summary>What the intake made of some bytes: a <see cref="Submission"/>, or every problem found.</summary>
 public sealed class IntakeResult
 {
-    private IntakeResult(Submission? submission, IntakeProblems problems, string bodyHash, string? declaredId, ImageGenerationRequest? refusedRequest = null, IReadOnlyDictionary<string, string>? refusedMetadata = null)
+    private IntakeResult(
+        Submission? submission, IntakeProblems problems, string bodyHash, string? declaredId, ImageGenerationRequest? refusedRequest = null,
+        IReadOnlyDictionary<string, string>? refusedMetadata = null, WebhookSubscription? refusedWebhook = null)
     {
         Submission = submission;
         Problems = problems;
@@ -34,6 +36,7 @@ public sealed class IntakeResult
         DeclaredId = declaredId;
         RefusedRequest = refusedRequest;
         RefusedMetadata = refusedMetadata ?? new Dictionary<string, string>();
+        RefusedWebhook = refusedWebhook;
     }
 
     public Submission? Submission { get; }
@@ -54,12 +57,20 @@ public sealed class IntakeResult
     /// <summary>The valid metadata entries of a refused body, for the failed job.</summary>
     public IReadOnlyDictionary<string, string> RefusedMetadata { get; }
 
+    /// <summary>
+    /// A refused body's <c>webhook</c> when that field itself is valid: the failed job (queue, drop) keeps it, so that
+    /// the caller is told of the refusal as of any other ending. Over HTTP a refusal is a 400 and makes no job.
+    /// </summary>
+    public WebhookSubscription? RefusedWebhook { get; }
+
     public bool IsAccepted => Submission is not null;
 
     public static IntakeResult Accepted(Submission submission) => new(submission, new IntakeProblems(), submission.BodyHash, submission.Id);
 
-    public static IntakeResult Refused(IntakeProblems problems, string bodyHash, string? declaredId = null, ImageGenerationRequest? request = null, IReadOnlyDictionary<string, string>? metadata = null) =>
-        new(null, problems, bodyHash, declaredId, request, metadata);
+    public static IntakeResult Refused(
+        IntakeProblems problems, string bodyHash, string? declaredId = null, ImageGenerationRequest? request = null,
+        IReadOnlyDictionary<string, string>? metadata = null, WebhookSubscription? webhook = null) =>
+        new(null, problems, bodyHash, declaredId, request, metadata, webhook);
 }
 
 /// <summary>What the entry point knows beside the bytes.</summary>

@@ -76,9 +76,11 @@ public sealed partial class SubmissionIntake
         var metadata = TakeMetadata(root, problems);
         var deadline = DeadlineRules.Take(root, origin == IntakeOrigin.Http ? context.CancelAfter : null, _time.GetUtcNow(), _options.MaxDeadline, problems, context.SubmittedAt);
         var webhook = await _webhooks.TakeAsync(root, problems, cancellationToken).ConfigureAwait(false);
+        // A callback with a fault of its own (an unknown key beside a good url) is not called: the caller did not name it right.
+        var refusedWebhook = problems.HasUnder(WebhookTargetRules.Field) ? null : webhook;
         if (RequestBinder.Bind(root, problems) is not { } request)
         {
-            return IntakeResult.Refused(problems, hash, id);
+            return IntakeResult.Refused(problems, hash, id, webhook: refusedWebhook);
         }
 
         var checkedReferences = new HashSet<int>();
@@ -110,7 +112,7 @@ public sealed partial class SubmissionIntake
         await _references.CheckAsync(request, problems, checkedReferences, cancellationToken).ConfigureAwait(false);
         if (!problems.IsEmpty)
         {
-            return IntakeResult.Refused(problems, hash, id, request, metadata);
+            return IntakeResult.Refused(problems, hash, id, request, metadata, refusedWebhook);
         }
 
         return IntakeResult.Accepted(new Submission

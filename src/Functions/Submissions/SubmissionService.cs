@@ -156,6 +156,7 @@ public sealed class SubmissionService
                 // What was asked stays visible in the failed job (status API, page); it is never sent.
                 job.Request = read.RefusedRequest;
                 job.Metadata = new Dictionary<string, string>(read.RefusedMetadata);
+                job.Webhook = read.RefusedWebhook;
                 _logger.LogInformation("Queued request refused; job {JobId} fails: {Problems}", jobId, read.Problems.Summary(512));
                 JobFactory.Reject(job, new JobError(InvalidRequestCode, $"The queued request cannot succeed. {read.Problems.Summary()}") { Fields = read.Problems.ToDictionary() }, _time.GetUtcNow());
             }

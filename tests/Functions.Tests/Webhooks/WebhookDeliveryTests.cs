@@ -226,6 +226,23 @@ public sealed class WebhookDeliveryTests(PipelineFixture fixture)
     }
 
     [Fact]
+    public async Task A_client_error_other_than_gone_stops_after_the_configured_attempts_within_the_retry_window()
+    {
+        await using var receiver = await WebhookKit.StartReceiverAsync(_secret);
+        receiver.Receiver.AnswerNext(400, 422, 404, 403, 400);
+        await using var harness = WebhookKit.CreateHarness(fixture, [_secret]);
+        var id = (await harness.SubmitAsync(WebhookKit.RequestWithCallback(receiver.UrlFor("refuses")))).Json.GetProperty("id").GetString()!;
+        await harness.RunQueuesAsync();
+        await harness.RunWebhooksAsync(timeout: TimeSpan.FromSeconds(20));
+
+        // Webhooks:MaxClientErrorAttempts (3): a receiver refusing what it gets is not retried for the whole window.
+        Assert.Equal([400, 422, 404], receiver.Receiver.Received.Select(d => d.AnsweredStatus));
+        var notification = Assert.Single((await harness.GetJobAsync(id)).Json.GetProperty("webhook").GetProperty("notifications").EnumerateArray());
+        Assert.Equal("failed", notification.GetProperty("state").GetString());
+        await fixture.EventGrid.WaitForEventsAsync(e => e.Type == WebhookDeliverer.FailedType && e.Subject == $"generations/{id}");
+    }
+
+    [Fact]
     public async Task A_redirect_is_not_followed_and_giving_up_dead_letters_and_publishes_webhook_failed()
     {
         await using var target = await WebhookKit.StartReceiverAsync(_secret);

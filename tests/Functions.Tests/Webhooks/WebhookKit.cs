@@ -13,7 +13,11 @@ internal static class WebhookKit
 
     /// <summary>A pipeline whose callbacks sign with <paramref name="secrets"/> and retry within seconds.</summary>
     public static PipelineHarness CreateHarness(
-        PipelineFixture fixture, string[] secrets, bool allowLoopback = true, Dictionary<string, string?>? more = null, WebhookAddressResolver? resolver = null)
+        PipelineFixture fixture, string[] secrets, bool allowLoopback = true, Dictionary<string, string?>? more = null, WebhookAddressResolver? resolver = null) =>
+        fixture.CreateHarness(Settings(secrets, allowLoopback, more), resolver is null ? null : services => services.AddSingleton(resolver));
+
+    /// <summary>The settings of <see cref="CreateHarness"/>, for harnesses made elsewhere (a drop kit).</summary>
+    public static Dictionary<string, string?> Settings(string[] secrets, bool allowLoopback = true, Dictionary<string, string?>? more = null)
     {
         var settings = new Dictionary<string, string?>
         {
@@ -35,7 +39,7 @@ internal static class WebhookKit
             settings[key] = value;
         }
 
-        return fixture.CreateHarness(settings, resolver is null ? null : services => services.AddSingleton(resolver));
+        return settings;
     }
 
     public static string RequestWithCallback(Uri url, params string[] events) => TestRequests.Create("a lighthouse at dawn", configure: request =>
