@@ -153,7 +153,9 @@ internal static partial class BatchRunBenchmark
             if (requests.Length < 10_000)
             {
                 // The log keeps the last 10,000 requests; a larger run's first calls are gone.
-                calls = posts.GroupBy(r => CustomIdOf(r.Body) ?? "").ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
+                // A request cut off by a kill before its body arrived names no line; it was never answered, so never billed.
+                calls = posts.Where(r => r.Body is not null || r.ResponseStatus != 0)
+                    .GroupBy(r => CustomIdOf(r.Body) ?? "").ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
             }
 
             var result = new BatchRunResult(
@@ -162,7 +164,7 @@ internal static partial class BatchRunBenchmark
                 stopwatch.Elapsed.TotalSeconds, peak, failure);
             await log.WriteLineAsync(
                 $"batch-run: {result.Status} in {result.Seconds:0.0} s ({result.Lines / result.Seconds:0} lines/s): {result.OutputLines} output lines ({result.SucceededLines} succeeded), {result.ErrorLines} error lines, "
-                + $"{result.DistinctCustomIds} distinct custom_ids, {posts.Count} Seedream calls, {result.BatchEvents} batch events, peak RSS {result.PeakRss / 1e6:0} MB{(failure is null ? "" : ", " + failure)}").ConfigureAwait(false);
+                + $"{result.DistinctCustomIds} distinct custom_ids, {posts.Count} Seedream calls ({posts.Count(r => r.Body is null && r.ResponseStatus == 0)} cut off before their body), {result.BatchEvents} batch events, peak RSS {result.PeakRss / 1e6:0} MB{(failure is null ? "" : ", " + failure)}").ConfigureAwait(false);
             return result;
         }
         finally
