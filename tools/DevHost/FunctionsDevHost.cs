@@ -39,7 +39,7 @@ public static class FunctionsDevHost
         options.ConfigureServices?.Invoke(builder.Services, builder.Configuration);
         foreach (var function in functions.OfType<QueueFunctionDefinition>())
         {
-            AddQueueListener(builder, function, host.Queues);
+            AddQueueListener(builder, function, host.Queues with { MessageLease = builder.Configuration.GetValue<TimeSpan?>(QueueListenerSettings.MessageLeaseSetting) });
         }
 
         var app = builder.Build();

@@ -115,8 +115,12 @@ public sealed record QueueListenerSettings(
     TimeSpan MaxPollingInterval,
     TimeSpan VisibilityTimeout,
     int MaxDequeueCount,
-    bool Base64Encoding)
+    bool Base64Encoding,
+    TimeSpan? MessageLease = null)
 {
+    /// <summary>The app setting that shortens the lease of a message while its function runs (1 minute otherwise), so that a harness killing the host sees redeliveries sooner.</summary>
+    public const string MessageLeaseSetting = "DevHost:MessageLease";
+
     public static QueueListenerSettings Default { get; } = new(
         BatchSize: 16,
         NewBatchThreshold: DefaultNewBatchThreshold(16),

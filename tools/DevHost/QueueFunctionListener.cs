@@ -15,8 +15,7 @@ internal sealed class QueueFunctionListener : BackgroundService
     private static readonly TimeSpan s_minimumPollingInterval = TimeSpan.FromMilliseconds(100);
 
     // Messages are leased while a function runs and the lease is renewed, so long generations are not delivered twice.
-    private static readonly TimeSpan s_lease = TimeSpan.FromMinutes(1);
-    private static readonly TimeSpan s_leaseRenewal = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan s_defaultLease = TimeSpan.FromMinutes(1);
 
     private readonly QueueFunctionDefinition _function;
     private readonly QueueClient _queue;
@@ -75,7 +74,7 @@ internal sealed class QueueFunctionListener : BackgroundService
                 QueueMessage[] messages;
                 try
                 {
-                    messages = (await _queue.ReceiveMessagesAsync(_settings.BatchSize, s_lease, stoppingToken).ConfigureAwait(false)).Value;
+                    messages = (await _queue.ReceiveMessagesAsync(_settings.BatchSize, _settings.MessageLease ?? s_defaultLease, stoppingToken).ConfigureAwait(false)).Value;
                 }
                 catch (Exception exception) when (exception is not OperationCanceledException)
                 {
@@ -130,7 +129,7 @@ internal sealed class QueueFunctionListener : BackgroundService
             }
 
             var stopwatch = Stopwatch.StartNew();
-            var lease = new MessageLease(_queue, message);
+            var lease = new MessageLease(_queue, message, _settings.MessageLease ?? s_defaultLease);
             Exception? failure = null;
             try
             {
@@ -202,13 +201,15 @@ internal sealed class QueueFunctionListener : BackgroundService
         private readonly QueueClient _queue;
         private readonly QueueMessage _message;
         private readonly CancellationTokenSource _stop = new();
+        private readonly TimeSpan _lease;
         private readonly Task _renewal;
         private string _popReceipt;
 
-        public MessageLease(QueueClient queue, QueueMessage message)
+        public MessageLease(QueueClient queue, QueueMessage message, TimeSpan lease)
         {
             _queue = queue;
             _message = message;
+            _lease = lease;
             _popReceipt = message.PopReceipt;
             _renewal = RenewAsync();
         }
@@ -227,9 +228,9 @@ internal sealed class QueueFunctionListener : BackgroundService
             {
                 while (true)
                 {
-                    await Task.Delay(s_leaseRenewal, _stop.Token).ConfigureAwait(false);
+                    await Task.Delay(_lease / 2, _stop.Token).ConfigureAwait(false);
                     // Not cancelled by EndAsync: a renewal that reached the server must report its new pop receipt.
-                    var receipt = await _queue.UpdateMessageAsync(_message.MessageId, _popReceipt, visibilityTimeout: s_lease).ConfigureAwait(false);
+                    var receipt = await _queue.UpdateMessageAsync(_message.MessageId, _popReceipt, visibilityTimeout: _lease).ConfigureAwait(false);
                     _popReceipt = receipt.Value.PopReceipt;
                 }
             }

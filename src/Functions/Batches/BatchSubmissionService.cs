@@ -72,9 +72,35 @@ public sealed partial class BatchSubmissionService
             Metadata = metadata,
             TraceParent = traceParent,
         };
+        return await StageAsync(batch, request.Body, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// A batch from a <c>.jsonl</c> drop: the id derives from the blob's identity (<paramref name="batchId"/>), the
+    /// default completion window, no metadata. The caller looks for an existing batch of that id first.
+    /// </summary>
+    public async Task<BatchSubmission> SubmitDropAsync(string batchId, Stream body, string traceParent, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        var window = _options.DefaultCompletionWindow;
+        var batch = new BatchRecord
+        {
+            Id = batchId,
+            Status = BatchStatus.Validating,
+            Endpoint = BatchLine.GatewayUrl,
+            CompletionWindow = $"{(long)window.TotalHours}h",
+            Deadline = _time.GetUtcNow() + window,
+            TraceParent = traceParent,
+        };
+        return await StageAsync(batch, body, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Streams <paramref name="body"/> into the batch's input blob, creates the record and queues the fan-out.</summary>
+    private async Task<BatchSubmission> StageAsync(BatchRecord batch, Stream body, CancellationToken cancellationToken)
+    {
         await _batches.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
         var input = _batches.Input(batch.Id);
-        var counted = new CountingReadStream(request.Body, _options.MaxInputBytes);
+        var counted = new CountingReadStream(body, _options.MaxInputBytes);
         try
         {
             await input.UploadAsync(counted, new BlobUploadOptions

@@ -25,14 +25,16 @@ public sealed class DropService
     private readonly TimeProvider _time;
     private readonly ILogger<DropService> _logger;
     private readonly DeadLetters _deadLetters;
+    private readonly BatchDropService _batchDrops;
     private readonly string _inboxContainer;
     private readonly string _eventsQueue;
     private readonly string _referencesFolder;
 
     public DropService(
         DropRequestBuilder builder, InboxStore inbox, JobStore jobs, GenerationQueue queue, DeadLetters deadLetters, IOptions<DropStorageOptions> names, IOptions<DropOptions> options,
-        TimeProvider time, ILogger<DropService> logger)
+        TimeProvider time, ILogger<DropService> logger, BatchDropService batchDrops)
     {
+        _batchDrops = batchDrops;
         _deadLetters = deadLetters;
         _eventsQueue = names.Value.InboxEventsQueue;
         _referencesFolder = options.Value.ReferencesFolder;
@@ -59,7 +61,11 @@ public sealed class DropService
 
         foreach (var notice in notices)
         {
-            if (IsForInbox(notice))
+            if (IsForInbox(notice) && BatchDropService.IsBatchFile(notice.BlobName))
+            {
+                await _batchDrops.AcceptAsync(notice.Source, _eventsQueue, message, cancellationToken).ConfigureAwait(false);
+            }
+            else if (IsForInbox(notice))
             {
                 await AcceptAsync(notice, cancellationToken).ConfigureAwait(false);
             }
@@ -90,6 +96,12 @@ public sealed class DropService
                 }
 
                 var source = notice.Source;
+                if (BatchDropService.IsBatchFile(source.Name))
+                {
+                    await _batchDrops.AcceptPoisonAsync(source, poisonQueue, message, cancellationToken).ConfigureAwait(false);
+                    continue;
+                }
+
                 var jobId = source.JobId();
                 if (await _jobs.GetAsync(jobId, cancellationToken).ConfigureAwait(false) is { } existing)
                 {

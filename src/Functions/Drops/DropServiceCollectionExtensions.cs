@@ -17,6 +17,7 @@ public static class DropServiceCollectionExtensions
         services.TryAddSingleton<InboxStore>();
         services.TryAddSingleton<DropRequestBuilder>();
         services.TryAddSingleton<DropService>();
+        services.TryAddSingleton<BatchDropService>();
         // Drop jobs end through the same outbox as every job; this hook marks their source blob before the event goes out.
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IJobEndedHandler, DropOutcomeMarker>());
         return services;

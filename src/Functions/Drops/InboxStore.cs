@@ -87,6 +87,13 @@ public class InboxStore
         return content.Value.Content;
     }
 
+    /// <summary>The blob version <paramref name="blob"/> as a stream (a batch file is far too large to hold).</summary>
+    public virtual Task<Stream> OpenReadAsync(InboxBlob blob, CancellationToken cancellationToken) =>
+        Container.GetBlobClient(blob.Name).OpenReadAsync(new BlobOpenReadOptions(allowModifications: false)
+        {
+            Conditions = new BlobRequestConditions { IfMatch = blob.ETag },
+        }, cancellationToken);
+
     /// <summary>What Seedream gets for the blob: a short-lived read URL, or a <c>data:</c> URI (<see cref="UsesDataUris"/>).</summary>
     public virtual async Task<string> CreateReferenceAsync(InboxBlob blob, ImageHeader image, CancellationToken cancellationToken)
     {
