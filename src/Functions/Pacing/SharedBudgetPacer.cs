@@ -62,15 +62,12 @@ public sealed class SharedBudgetPacer : GenerationPacer
             var (bucket, etag) = await ReadAsync(model, cancellationToken).ConfigureAwait(false);
             // When the refill covers the call (now, or later for a reservation); the tokens go below zero meanwhile.
             var due = Math.Max(0, needed - bucket.Tokens) / RefillPerSecond;
-            // The horizon limits the reservations ahead of the call, not the call's own size: measured against its
-            // end, 1-image jobs kept the horizon full and 15-image jobs waited until the small ones were done.
-            var queued = Math.Max(0, Reserve(priority) - bucket.Tokens) / RefillPerSecond;
-            if (queued > horizon)
+            if (due > horizon)
             {
                 // Beyond the horizon: look again when a reservation is possible, spread over a sixteenth of the window
                 // (the reservations already taken keep the provider busy meanwhile).
                 var spread = Math.Max(0.25, _options.Window.TotalSeconds / 16) * Random.Shared.NextDouble();
-                return PacingDecision.Later(TimeSpan.FromSeconds(queued - horizon + spread));
+                return PacingDecision.Later(TimeSpan.FromSeconds(due - horizon + spread));
             }
 
             if (await TryWriteAsync(model, bucket with { Tokens = bucket.Tokens - images }, etag, cancellationToken).ConfigureAwait(false))
