@@ -5,7 +5,4 @@ public static class CapacityWaitReasons
 {
     /// <summary>The pacer held the call back to stay within the model's limit.</summary>
     public const string Paced = "Paced";
-
-    /// <summary>The pacer reserved the call's images for when the wait is over: the job then calls without asking again.</summary>
-    public const string Reserved = "Reserved";
 }

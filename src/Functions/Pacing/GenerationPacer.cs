@@ -19,44 +19,30 @@ public abstract class PacingGrant
     public abstract ValueTask CompleteAsync(PacingOutcome outcome);
 }
 
-/// <summary>
-/// The pacer's answer: a grant to call now, or how long the job should wait outside the worker first. A
-/// <see cref="Reserved"/> wait already holds the job's share of the budget: when it is over, the job calls without
-/// asking again (<see cref="GenerationPacer.Redeem"/>).
-/// </summary>
+/// <summary>The pacer's answer: a grant to call now, or how long the job should wait outside the worker first.</summary>
 public sealed record PacingDecision(PacingGrant? Grant, TimeSpan Wait)
 {
-    public bool Reserved { get; init; }
-
     public static PacingDecision Now(PacingGrant grant) => new(grant, TimeSpan.Zero);
 
     public static PacingDecision Later(TimeSpan wait) => new(null, wait);
-
-    public static PacingDecision Reservation(TimeSpan wait) => new(null, wait) { Reserved = true };
 }
 
 /// <summary>Decides when a job's Seedream call may go out, so that all instances together stay within the model's limit.</summary>
 public abstract class GenerationPacer
 {
     public abstract ValueTask<PacingDecision> AcquireAsync(string model, int images, GenerationPriority priority, CancellationToken cancellationToken);
-
-    /// <summary>The grant of a call whose budget a <see cref="PacingDecision.Reserved"/> wait already took.</summary>
-    public virtual PacingGrant Redeem(string model) => NoGrant.Instance;
-}
-
-/// <summary>A grant with nothing to report back.</summary>
-internal sealed class NoGrant : PacingGrant
-{
-    public static readonly NoGrant Instance = new();
-
-    public override ValueTask CompleteAsync(PacingOutcome outcome) => ValueTask.CompletedTask;
 }
 
 /// <summary>No pacing: every call goes now (<see cref="PacingMode.Off"/> and <see cref="PacingMode.Deferral"/>).</summary>
 public sealed class UnpacedPacer : GenerationPacer
 {
-    private static readonly PacingDecision Granted = PacingDecision.Now(NoGrant.Instance);
+    private static readonly PacingDecision Granted = PacingDecision.Now(new NoGrant());
 
     public override ValueTask<PacingDecision> AcquireAsync(string model, int images, GenerationPriority priority, CancellationToken cancellationToken) =>
         ValueTask.FromResult(Granted);
+
+    private sealed class NoGrant : PacingGrant
+    {
+        public override ValueTask CompleteAsync(PacingOutcome outcome) => ValueTask.CompletedTask;
+    }
 }

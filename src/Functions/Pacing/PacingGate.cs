@@ -8,9 +8,6 @@ namespace Seedream.Functions;
 /// </summary>
 public sealed class PacingGate
 {
-    /// <summary>A message's visibility delay ends within this of the reserved time; earlier is a duplicate delivery.</summary>
-    private static readonly TimeSpan ReservationSlack = TimeSpan.FromMilliseconds(250);
-
     private readonly GenerationPacer _pacer;
     private readonly ModelPauseBoard _pauses;
     private readonly WaitingJobQueue _queue;
@@ -31,22 +28,8 @@ public sealed class PacingGate
     public Task<ModelPause?> FindPauseAsync(GenerationJob job, CancellationToken cancellationToken) =>
         Enabled ? _pauses.FindAsync(ModelOf(job), cancellationToken) : Task.FromResult<ModelPause?>(null);
 
-    /// <summary>
-    /// The pacer's decision; a job back from a reserved wait calls at once (its budget is taken), or, delivered early
-    /// (a duplicate message), waits out the rest of its reservation.
-    /// </summary>
-    public ValueTask<PacingDecision> AcquireAsync(GenerationJob job, GenerationPriority priority, DateTimeOffset now, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(job);
-        if (job.WaitingForCapacity is { Reason: CapacityWaitReasons.Reserved } reserved)
-        {
-            return ValueTask.FromResult(reserved.RetryAt - now <= ReservationSlack
-                ? PacingDecision.Now(_pacer.Redeem(ModelOf(job)))
-                : PacingDecision.Reservation(reserved.RetryAt - now));
-        }
-
-        return _pacer.AcquireAsync(ModelOf(job), JobOutcomeRules.MaxImages(job), priority, cancellationToken);
-    }
+    public ValueTask<PacingDecision> AcquireAsync(GenerationJob job, GenerationPriority priority, CancellationToken cancellationToken) =>
+        _pacer.AcquireAsync(ModelOf(job), JobOutcomeRules.MaxImages(job), priority, cancellationToken);
 
     public Task PauseAsync(GenerationJob job, JobError error, CancellationToken cancellationToken) => _pauses.PauseAsync(ModelOf(job), error, cancellationToken);
 

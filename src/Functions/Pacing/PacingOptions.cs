@@ -19,11 +19,11 @@ public sealed class PacingOptions
     public TimeSpan Window { get; set; } = TimeSpan.FromMinutes(1);
 
     /// <summary>
-    /// Share of the limit the shared budget refills per window; the rest is its burst. Refill + burst stay within the
-    /// limit, and the burst absorbs calls that reach the provider later than planned, so a full backlog is not refused.
+    /// Share of what is left of the limit after one largest call (15 images) that the shared budget refills per window;
+    /// the rest is its burst. Refill + burst + one call's overdraft stay under the limit, so a full backlog is not refused.
     /// </summary>
     [Range(0.1, 1.0)]
-    public double TargetShare { get; set; } = 0.95;
+    public double TargetShare { get; set; } = 0.97;
 
     /// <summary>Share of the budget (the bucket's burst, or the adaptive in-flight window) that bulk work leaves to interactive work.</summary>
     [Range(0.0, 0.9)]

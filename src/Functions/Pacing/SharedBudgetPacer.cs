@@ -10,12 +10,10 @@ namespace Seedream.Functions;
 /// <summary>
 /// One token bucket per model in a blob beside the job records (<c>jobs/pacing/{model}/budget.json</c>), changed
 /// only by ETag compare-and-swap, so every instance draws from the same budget without a coordinator process. The
-/// bucket refills <see cref="RefillPerWindow"/> images per window and holds at most <see cref="Burst"/>, and
-/// refill + burst stay within the limit, so the provider's sliding minute is not exceeded. A call the bucket cannot
-/// cover reserves its images (the bucket goes below zero) and waits outside the worker until the refill covers it,
-/// then calls without looking again; beyond a short horizon it looks again later. (Before reservations a denied job
-/// looked again after a jittered wait, and the refill between looks was lost whenever the small bucket was full; a call
-/// could overdraw by its own size so as not to starve, which cost 15 images of every window.)
+/// bucket refills <see cref="RefillPerWindow"/> images per window and holds at most <see cref="Burst"/>; a call may
+/// overdraw it by its own size (so a 15-image call is never starved by 1-image calls that each fit), and
+/// refill + burst + one overdraft stay below the limit, so the provider's sliding minute is never exceeded.
+/// A refused call reads the blob once and waits outside the worker; only a grant writes.
 /// </summary>
 public sealed class SharedBudgetPacer : GenerationPacer
 {
@@ -35,47 +33,35 @@ public sealed class SharedBudgetPacer : GenerationPacer
         _logger = logger;
     }
 
-    /// <summary>Images the bucket refills per window: <c>TargetShare × limit</c>.</summary>
-    public double RefillPerWindow => _options.TargetShare * _options.ImagesPerMinute;
+    /// <summary>Images the bucket refills per window: <c>TargetShare × (limit − 15)</c>.</summary>
+    public double RefillPerWindow => _options.TargetShare * Math.Max(1, _options.ImagesPerMinute - JobOutcomeRules.MaxSeriesImages);
 
-    /// <summary>The bucket's size: the rest of the limit (at least one image), so refill + burst never exceed it.</summary>
-    public double Burst => Math.Max(1, _options.ImagesPerMinute - RefillPerWindow);
+    /// <summary>The bucket's size: what is left of <c>limit − 15</c> after the refill (at least one image).</summary>
+    public double Burst => Math.Max(1, _options.ImagesPerMinute - JobOutcomeRules.MaxSeriesImages - RefillPerWindow);
 
     private double RefillPerSecond => RefillPerWindow / _options.Window.TotalSeconds;
 
     /// <summary>Bulk calls leave this many tokens in the bucket for interactive ones.</summary>
-    private double Reserve(GenerationPriority priority) => priority == GenerationPriority.Bulk ? Burst * _options.InteractiveReserve : 0;
-
-    /// <summary>
-    /// How far ahead a call may reserve: a quarter of the window for interactive work, less the interactive reserve for
-    /// bulk work, so an interactive job never queues behind more than that of the backlog.
-    /// </summary>
-    private double HorizonSeconds(GenerationPriority priority) =>
-        _options.Window.TotalSeconds / 4 * (priority == GenerationPriority.Bulk ? 1 - _options.InteractiveReserve : 1);
+    private double Threshold(GenerationPriority priority) => priority == GenerationPriority.Bulk ? Math.Max(1, Burst * _options.InteractiveReserve) : 1;
 
     public override async ValueTask<PacingDecision> AcquireAsync(string model, int images, GenerationPriority priority, CancellationToken cancellationToken)
     {
-        var needed = images + Reserve(priority);
-        var horizon = HorizonSeconds(priority);
+        var threshold = Threshold(priority);
         for (var attempt = 1; attempt <= MaxCasAttempts; attempt++)
         {
             var (bucket, etag) = await ReadAsync(model, cancellationToken).ConfigureAwait(false);
-            // When the refill covers the call (now, or later for a reservation); the tokens go below zero meanwhile.
-            var due = Math.Max(0, needed - bucket.Tokens) / RefillPerSecond;
-            if (due > horizon)
+            if (bucket.Tokens < threshold)
             {
-                // Beyond the horizon: look again when a reservation is possible, spread over a sixteenth of the window
-                // (the reservations already taken keep the provider busy meanwhile).
-                var spread = Math.Max(0.25, _options.Window.TotalSeconds / 16) * Random.Shared.NextDouble();
-                return PacingDecision.Later(TimeSpan.FromSeconds(due - horizon + spread));
+                // Come back when the refill reaches the threshold, spread over a quarter of the window: waiting jobs
+                // return one by one rather than at once, and a large backlog costs few looks (each reads the blob).
+                var due = (threshold - bucket.Tokens) / RefillPerSecond;
+                var spread = Math.Max(1, _options.Window.TotalSeconds / 4) * Random.Shared.NextDouble();
+                return PacingDecision.Later(TimeSpan.FromSeconds(due + spread));
             }
 
             if (await TryWriteAsync(model, bucket with { Tokens = bucket.Tokens - images }, etag, cancellationToken).ConfigureAwait(false))
             {
-                // A call goes when the bucket holds all its images, so no window sees more than refill + burst. A call
-                // that has to wait reserves them and calls without looking again: reservations are served in the order
-                // taken, so a 15-image job is not starved by 1-image jobs, and no refill goes unused between looks.
-                return due == 0 ? PacingDecision.Now(new Grant(this, model)) : PacingDecision.Reservation(TimeSpan.FromSeconds(due));
+                return PacingDecision.Now(new Grant(this, model));
             }
 
             await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(5, 20 * attempt)), _time, cancellationToken).ConfigureAwait(false);
@@ -84,8 +70,6 @@ public sealed class SharedBudgetPacer : GenerationPacer
         _logger.LogDebug("Pacing budget of {Model}: {Attempts} writes lost to other instances; waiting.", model, MaxCasAttempts);
         return PacingDecision.Later(TimeSpan.FromSeconds(0.5 + Random.Shared.NextDouble()));
     }
-
-    public override PacingGrant Redeem(string model) => new Grant(this, model);
 
     /// <summary>A 429 despite the budget (another client of the account, a lower limit): empty the bucket for every instance.</summary>
     private async ValueTask DrainAsync(string model)

@@ -83,11 +83,10 @@ internal sealed class GenerationExecution
                         break;
                     }
 
-                    var decision = await _services.Pacing.AcquireAsync(Job, _priority, now, cancellationToken).ConfigureAwait(false);
+                    var decision = await _services.Pacing.AcquireAsync(Job, _priority, cancellationToken).ConfigureAwait(false);
                     if (decision.Grant is not { } grant)
                     {
-                        var reason = decision.Reserved ? CapacityWaitReasons.Reserved : CapacityWaitReasons.Paced;
-                        await WaitForCapacityAsync(reason, decision.Wait, countsAsRefusal: false, cancellationToken).ConfigureAwait(false);
+                        await WaitForCapacityAsync(CapacityWaitReasons.Paced, decision.Wait, countsAsRefusal: false, cancellationToken).ConfigureAwait(false);
                         return;
                     }
 

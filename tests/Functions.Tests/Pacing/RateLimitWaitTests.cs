@@ -85,7 +85,7 @@ public sealed class RateLimitWaitTests(PipelineFixture fixture)
     [Fact]
     public async Task A_job_held_back_by_the_pacer_waits_queued_and_a_cancel_ends_it_unpaid()
     {
-        // A shared budget of one image at once, refilled over minutes: the second job reserves its image and waits.
+        // A shared budget of one image per window: the second job must wait.
         await using var harness = fixture.CreateHarness(new Dictionary<string, string?>
         {
             ["Pacing:Mode"] = "SharedBudget",
@@ -101,7 +101,7 @@ public sealed class RateLimitWaitTests(PipelineFixture fixture)
         await harness.RunQueuesAsync();
         var waiting = (await harness.GetJobAsync(id)).Json;
         Assert.Equal("queued", waiting.GetProperty("status").GetString());
-        Assert.Equal(CapacityWaitReasons.Reserved, waiting.GetProperty("waitingForCapacity").GetProperty("reason").GetString());
+        Assert.Equal(CapacityWaitReasons.Paced, waiting.GetProperty("waitingForCapacity").GetProperty("reason").GetString());
 
         var cancelled = await harness.CancelAsync(id);
         Assert.Equal(200, cancelled.Status);
