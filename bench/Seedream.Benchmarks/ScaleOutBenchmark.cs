@@ -379,7 +379,7 @@ internal static class ScaleOutBenchmark
         });
         var images = options.JobsPerSize * sizes.Sum();
         return $"""
-            ## Scale-out under the provider's limit: {options.Instances} instances, one scaled IPM limit, pacing modes side by side (issue 23)
+            ## Scale-out under the provider's limit: {options.Instances} instances, one scaled IPM limit, pacing modes side by side
 
             {MarkdownReport.Command(arguments)}
 
