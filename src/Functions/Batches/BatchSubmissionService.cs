@@ -212,7 +212,7 @@ public sealed partial class BatchSubmissionService
     }
 
     /// <summary>Passes the request body through, counting it; past the limit the upload fails (and nothing is committed).</summary>
-    private sealed class CountingReadStream : Stream
+    private sealed class CountingReadStream : ReadOnlyStream
     {
         private readonly Stream _inner;
         private readonly long _limit;
@@ -225,33 +225,12 @@ public sealed partial class BatchSubmissionService
 
         public long Bytes { get; private set; }
 
-        public override bool CanRead => true;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => false;
-
-        public override long Length => throw new NotSupportedException();
-
         public override long Position { get => Bytes; set => throw new NotSupportedException(); }
 
-        public override int Read(byte[] buffer, int offset, int count) => Count(_inner.Read(buffer, offset, count));
+        public override int Read(Span<byte> buffer) => Count(_inner.Read(buffer));
 
         public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
             Count(await _inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false));
-
-        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
         private int Count(int read)
         {
