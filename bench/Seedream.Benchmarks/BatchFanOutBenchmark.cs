@@ -9,6 +9,8 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Seedream.Functions;
+using Seedream.Functions.Batches;
+using Seedream.Functions.Storage;
 using Seedream.Testing;
 
 namespace Seedream.Benchmarks;

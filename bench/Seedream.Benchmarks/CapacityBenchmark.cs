@@ -7,6 +7,7 @@ using System.Text.Json.Nodes;
 using Azure.Storage.Queues;
 using EventGridReceiver;
 using Seedream.Functions;
+using Seedream.Functions.Jobs;
 using Seedream.Testing;
 
 namespace Seedream.Benchmarks;

@@ -4,6 +4,8 @@ using Azure.Storage.Blobs.Models;
 using Azure.Storage.Queues;
 using Microsoft.Extensions.Options;
 using Seedream.Functions;
+using Seedream.Functions.Configuration;
+using Seedream.Functions.Storage;
 
 namespace Seedream.Benchmarks;
 

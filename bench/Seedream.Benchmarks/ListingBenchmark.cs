@@ -5,6 +5,9 @@ using Azure.Storage.Blobs;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Seedream.Functions;
+using Seedream.Functions.Jobs;
+using Seedream.Functions.Listing;
+using Seedream.Functions.Storage;
 using Seedream.Testing;
 
 namespace Seedream.Benchmarks;

@@ -5,8 +5,9 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using EventGridReceiver;
-using SeedreamEmulator;
+using Seedream.Functions.Pacing;
 using Seedream.Testing;
+using SeedreamEmulator;
 
 namespace Seedream.Benchmarks;
 
@@ -131,7 +132,7 @@ internal static class ScaleOutBenchmark
         settings["Seedream:DefaultRetryAfter"] = retry.ToString("c", CultureInfo.InvariantCulture);
         settings["Pacing:RetryDelay"] = retry.ToString("c", CultureInfo.InvariantCulture);
         settings["Pacing:MaxRetryDelay"] = options.Window.ToString("c", CultureInfo.InvariantCulture);
-        if (mode == nameof(Seedream.Functions.PacingMode.Off))
+        if (mode == nameof(PacingMode.Off))
         {
             settings["Seedream:MaxRateLimitRetries"] = "3";
         }

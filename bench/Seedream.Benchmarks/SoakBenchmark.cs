@@ -6,6 +6,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Seedream.Functions;
+using Seedream.Functions.Jobs;
 using SeedreamEmulator;
 
 namespace Seedream.Benchmarks;

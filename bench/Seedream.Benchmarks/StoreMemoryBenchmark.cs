@@ -2,6 +2,8 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using Seedream.Functions;
+using Seedream.Functions.Configuration;
+using Seedream.Functions.Storage;
 using Seedream.Testing;
 
 namespace Seedream.Benchmarks;

@@ -6,6 +6,8 @@ using Azure.Storage.Blobs.Models;
 using Azure.Storage.Blobs.Specialized;
 using Microsoft.Extensions.Options;
 using Seedream.Functions;
+using Seedream.Functions.Configuration;
+using Seedream.Functions.Storage;
 using Seedream.Testing;
 
 namespace Seedream.Benchmarks;

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using NetVips;
 using Seedream.Functions;
+using Seedream.Functions.Thumbnails;
 using SkiaSharp;
 
 namespace Seedream.Benchmarks;

@@ -3,6 +3,9 @@ using System.Text;
 using System.Text.Json;
 using NetVips;
 using Seedream.Functions;
+using Seedream.Functions.Intake;
+using Seedream.Functions.Storage;
+using Seedream.Functions.Thumbnails;
 
 namespace Seedream.Benchmarks;
 

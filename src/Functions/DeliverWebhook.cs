@@ -1,5 +1,8 @@
 using Azure.Storage.Queues.Models;
 using Microsoft.Azure.Functions.Worker;
+using Seedream.Functions.Configuration;
+using Seedream.Functions.Intake;
+using Seedream.Functions.Webhooks;
 
 namespace Seedream.Functions;
 

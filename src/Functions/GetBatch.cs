@@ -1,6 +1,9 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
+using Seedream.Functions.Batches;
+using Seedream.Functions.Http;
+using Seedream.Functions.Intake;
 
 namespace Seedream.Functions;
 

@@ -1,6 +1,10 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
+using Seedream.Functions.Http;
+using Seedream.Functions.Landing;
+using Seedream.Functions.Listing;
+using Seedream.Functions.View;
 
 namespace Seedream.Functions;
 

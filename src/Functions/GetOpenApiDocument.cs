@@ -1,6 +1,8 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
+using Seedream.Functions.Http;
+using Seedream.Functions.OpenApi;
 
 namespace Seedream.Functions;
 

@@ -3,6 +3,9 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Azure.Functions.Worker;
+using Seedream.Functions.Batches;
+using Seedream.Functions.Http;
+using Seedream.Functions.Jobs;
 
 namespace Seedream.Functions;
 

@@ -6,6 +6,21 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using Seedream.Functions.Batches;
+using Seedream.Functions.Configuration;
+using Seedream.Functions.Drops;
+using Seedream.Functions.Events;
+using Seedream.Functions.Http;
+using Seedream.Functions.Intake;
+using Seedream.Functions.Jobs;
+using Seedream.Functions.Listing;
+using Seedream.Functions.Pacing;
+using Seedream.Functions.Processing;
+using Seedream.Functions.Runtime;
+using Seedream.Functions.Storage;
+using Seedream.Functions.Submissions;
+using Seedream.Functions.Thumbnails;
+using Seedream.Functions.Webhooks;
 
 namespace Seedream.Functions;
 

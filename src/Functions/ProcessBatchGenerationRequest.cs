@@ -1,5 +1,7 @@
 using Azure.Storage.Queues.Models;
 using Microsoft.Azure.Functions.Worker;
+using Seedream.Functions.Batches;
+using Seedream.Functions.Configuration;
 
 namespace Seedream.Functions;
 

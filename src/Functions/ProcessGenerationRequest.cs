@@ -1,5 +1,7 @@
 using Azure.Storage.Queues.Models;
 using Microsoft.Azure.Functions.Worker;
+using Seedream.Functions.Configuration;
+using Seedream.Functions.Intake;
 
 namespace Seedream.Functions;
 

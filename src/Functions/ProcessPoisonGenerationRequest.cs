@@ -1,5 +1,7 @@
 using Azure.Storage.Queues.Models;
 using Microsoft.Extensions.Options;
+using Seedream.Functions.Configuration;
+using Seedream.Functions.Intake;
 
 namespace Seedream.Functions;
 

@@ -1,8 +1,10 @@
 using Microsoft.Azure.Functions.Worker.Builder;
+using Microsoft.Azure.Functions.Worker.OpenTelemetry;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Microsoft.Azure.Functions.Worker.OpenTelemetry;
 using Seedream.Functions;
+using Seedream.Functions.Http;
+using Seedream.Functions.Telemetry;
 
 var builder = FunctionsApplication.CreateBuilder(args);
 builder.ConfigureFunctionsWebApplication();

@@ -3,6 +3,9 @@ using Azure;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
+using Seedream.Functions.Batches;
+using Seedream.Functions.Configuration;
+using Seedream.Functions.Http;
 
 namespace Seedream.Functions;
 

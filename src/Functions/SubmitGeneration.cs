@@ -4,6 +4,12 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.Logging;
+using Seedream.Functions.Configuration;
+using Seedream.Functions.Http;
+using Seedream.Functions.Intake;
+using Seedream.Functions.Jobs;
+using Seedream.Functions.Submissions;
+using Seedream.Functions.Webhooks;
 
 namespace Seedream.Functions;
 

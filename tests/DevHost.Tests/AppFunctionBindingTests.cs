@@ -1,5 +1,6 @@
 using Azure.Storage.Queues.Models;
 using Seedream.Functions;
+using Seedream.Functions.Drops;
 
 namespace Seedream.DevHost.Tests;
 

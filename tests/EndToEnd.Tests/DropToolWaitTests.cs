@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Reflection;
 using Azure.Storage.Blobs;
 using Seedream.Functions;
+using Seedream.Functions.Jobs;
 using Seedream.Testing;
 
 namespace Seedream.EndToEnd.Tests;

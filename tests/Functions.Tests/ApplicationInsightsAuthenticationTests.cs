@@ -1,5 +1,6 @@
 using Azure.Identity;
 using Seedream.Functions;
+using Seedream.Functions.Configuration;
 
 namespace Seedream.Functions.Tests;
 

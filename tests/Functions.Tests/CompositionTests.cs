@@ -4,6 +4,9 @@ using Azure.Storage.Queues;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using Seedream.Functions.Configuration;
+using Seedream.Functions.Jobs;
+using Seedream.Functions.Storage;
 
 namespace Seedream.Functions.Tests;
 

@@ -2,6 +2,8 @@ using System.Buffers.Binary;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
+using Seedream.Functions.Events;
+using Seedream.Functions.Jobs;
 
 namespace Seedream.Functions.Tests;
 

@@ -2,6 +2,7 @@ using System.Reflection;
 using System.Text.Json;
 using Azure.Storage.Queues;
 using Microsoft.Azure.Functions.Worker;
+using Seedream.Functions.Storage;
 using Seedream.Testing;
 
 namespace Seedream.Functions.Tests;

@@ -4,6 +4,10 @@ using System.Web;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Seedream.Functions.Events;
+using Seedream.Functions.Intake;
+using Seedream.Functions.Runtime;
+using Seedream.Functions.View;
 
 namespace Seedream.Functions.Tests;
 

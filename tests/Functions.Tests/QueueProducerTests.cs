@@ -1,4 +1,7 @@
 using System.Text.Json.Nodes;
+using Seedream.Functions.Events;
+using Seedream.Functions.Intake;
+using Seedream.Functions.Processing;
 
 namespace Seedream.Functions.Tests;
 

@@ -1,4 +1,6 @@
 using System.Text.Json.Nodes;
+using Seedream.Functions.Events;
+using Seedream.Functions.Processing;
 
 namespace Seedream.Functions.Tests;
 

@@ -2,6 +2,7 @@ using System.Reflection;
 using Azure.Storage.Queues.Models;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Azure.Functions.Worker;
+using Seedream.Functions.Intake;
 
 namespace Seedream.DevHost;
 

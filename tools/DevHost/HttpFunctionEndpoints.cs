@@ -1,7 +1,8 @@
 using System.Diagnostics;
-using Seedream.Functions;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.Abstractions;
+using Seedream.Functions;
+using Seedream.Functions.Http;
 
 namespace Seedream.DevHost;
 

@@ -1,5 +1,6 @@
 using Seedream.DevHost;
 using Seedream.Functions;
+using Seedream.Functions.Telemetry;
 
 // Development host: runs the app's function classes where Azure Functions Core Tools are not installed.
 // Reads host.json and local.settings.json from the current directory (the repository root under ./run.sh).

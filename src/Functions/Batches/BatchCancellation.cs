@@ -1,6 +1,9 @@
 using Azure.Storage.Blobs.Models;
+using Seedream.Functions.Jobs;
+using Seedream.Functions.Processing;
+using Seedream.Functions.Storage;
 
-namespace Seedream.Functions;
+namespace Seedream.Functions.Batches;
 
 public enum BatchCancelOutcome
 {

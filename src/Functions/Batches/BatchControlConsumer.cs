@@ -1,8 +1,9 @@
 using Azure.Storage.Queues.Models;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Seedream.Functions.Intake;
 
-namespace Seedream.Functions;
+namespace Seedream.Functions.Batches;
 
 /// <summary>Messages of the batch control queue: fan-out, recount, finalize. Anything else is dead-lettered, never retried.</summary>
 public sealed class BatchControlConsumer

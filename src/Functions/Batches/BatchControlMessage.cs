@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
-namespace Seedream.Functions;
+namespace Seedream.Functions.Batches;
 
 /// <summary>A message of the batch control queue: <c>{"batchId","step","round"}</c>; step <c>fanout</c>, <c>check</c> (recount, repeats) or <c>finalize</c> (once).</summary>
 public sealed record BatchControlMessage(

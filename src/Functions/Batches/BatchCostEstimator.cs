@@ -1,6 +1,8 @@
 using Microsoft.Extensions.Options;
+using Seedream.Functions.Configuration;
+using Seedream.Functions.Jobs;
 
-namespace Seedream.Functions;
+namespace Seedream.Functions.Batches;
 
 /// <summary>What a line will cost at most before it runs: the images it asks for (max_images in a group) at the model's price.</summary>
 public sealed class BatchCostEstimator

@@ -1,8 +1,10 @@
 using Azure.Messaging;
 using Azure.Messaging.EventGrid;
 using Microsoft.Extensions.Options;
+using Seedream.Functions.Configuration;
+using Seedream.Functions.Jobs;
 
-namespace Seedream.Functions;
+namespace Seedream.Functions.Batches;
 
 /// <summary>The batch's one CloudEvent when it ends: <c>Seedream.Batch.Completed</c>, <c>.Failed</c>, <c>.Cancelled</c> or <c>.Expired</c>, id <c>{batchId}.{outcome}</c>.</summary>
 public class BatchEventPublisher

@@ -1,8 +1,13 @@
 using Azure;
 using Azure.Storage.Blobs.Models;
 using Azure.Storage.Queues.Models;
+using Seedream.Functions.Intake;
+using Seedream.Functions.Jobs;
+using Seedream.Functions.Pacing;
+using Seedream.Functions.Processing;
+using Seedream.Functions.Submissions;
 
-namespace Seedream.Functions;
+namespace Seedream.Functions.Batches;
 
 /// <summary>
 /// Runs messages of <c>batch-generation-requests</c> through the same consumer as single requests, after one look at

@@ -3,8 +3,9 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Seedream.Functions.Intake;
 
-namespace Seedream.Functions;
+namespace Seedream.Functions.Batches;
 
 /// <summary>A line's envelope in the OpenAI batch request format: <c>custom_id</c>, <c>method</c>, <c>url</c> and the Seedream <c>body</c>.</summary>
 public sealed class BatchLine

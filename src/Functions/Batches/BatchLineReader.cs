@@ -2,7 +2,7 @@ using System.Buffers;
 using System.IO.Pipelines;
 using System.Runtime.CompilerServices;
 
-namespace Seedream.Functions;
+namespace Seedream.Functions.Batches;
 
 /// <summary>One line of a batch input: its 1-based number, where it starts, its bytes (null when over the limit) and its length with the line break.</summary>
 public sealed record BatchInputLine(int Number, long Offset, byte[]? Content, long Length)

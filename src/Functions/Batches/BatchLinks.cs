@@ -1,6 +1,6 @@
 using Microsoft.AspNetCore.Http;
 
-namespace Seedream.Functions;
+namespace Seedream.Functions.Batches;
 
 /// <summary>The absolute URL of <c>…/batches</c> from a request under it (whatever the route prefix), and the function key to carry along.</summary>
 public sealed record BatchLinks(string Batches, string KeyQuery)

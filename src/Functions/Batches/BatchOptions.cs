@@ -1,6 +1,7 @@
 using System.ComponentModel.DataAnnotations;
+using Seedream.Functions.Configuration;
 
-namespace Seedream.Functions;
+namespace Seedream.Functions.Batches;
 
 /// <summary>Batches: configuration section "Batches"; the container and queue names are root app settings like the pipeline's.</summary>
 public sealed class BatchOptions

@@ -3,8 +3,11 @@ using System.Net;
 using System.Text;
 using Azure.Storage.Blobs.Models;
 using Microsoft.Extensions.Options;
+using Seedream.Functions.Intake;
+using Seedream.Functions.Jobs;
+using Seedream.Functions.Storage;
 
-namespace Seedream.Functions;
+namespace Seedream.Functions.Batches;
 
 /// <summary>
 /// The batch's HTML page: status, a progress bar, the counts, the results files, and its jobs a page at a time (each

@@ -4,8 +4,12 @@ using Azure;
 using Azure.Storage.Blobs.Models;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Seedream.Functions.Configuration;
+using Seedream.Functions.Events;
+using Seedream.Functions.Jobs;
+using Seedream.Functions.Storage;
 
-namespace Seedream.Functions;
+namespace Seedream.Functions.Batches;
 
 /// <summary>
 /// A batch's counts and its end. Each ended job leaves one marker blob (<c>{id}/ended/{jobId}</c>, created once, status

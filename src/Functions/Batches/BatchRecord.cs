@@ -1,6 +1,7 @@
 using System.Text.Json.Serialization;
+using Seedream.Functions.Jobs;
 
-namespace Seedream.Functions;
+namespace Seedream.Functions.Batches;
 
 /// <summary>Where a batch stands, in the OpenAI Batch API's words.</summary>
 [JsonConverter(typeof(JsonStringEnumConverter<BatchStatus>))]

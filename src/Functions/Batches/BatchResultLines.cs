@@ -2,8 +2,10 @@ using System.Globalization;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Unicode;
+using Seedream.Functions.Jobs;
+using Seedream.Functions.Submissions;
 
-namespace Seedream.Functions;
+namespace Seedream.Functions.Batches;
 
 /// <summary>
 /// Lines of the output and error files in the OpenAI batch output shape: <c>{id, custom_id, response: {status_code,

@@ -1,8 +1,10 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Seedream.Functions.Intake;
+using Seedream.Functions.Jobs;
 
-namespace Seedream.Functions;
+namespace Seedream.Functions.Batches;
 
 /// <summary>Batches: options from "Batches" and the root names, the store, fan-out, progress, cancel and the job gate.</summary>
 public static class BatchServiceCollectionExtensions

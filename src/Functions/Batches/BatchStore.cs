@@ -5,8 +5,9 @@ using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
 using Azure.Storage.Queues;
 using Microsoft.Extensions.Options;
+using Seedream.Functions.Jobs;
 
-namespace Seedream.Functions;
+namespace Seedream.Functions.Batches;
 
 /// <summary>A batch record together with the ETag it was read or written with.</summary>
 public sealed record StoredBatch(BatchRecord Batch, ETag ETag);

@@ -4,8 +4,11 @@ using Azure.Storage.Blobs.Models;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Seedream.Functions.Configuration;
+using Seedream.Functions.Intake;
+using Seedream.Functions.Storage;
 
-namespace Seedream.Functions;
+namespace Seedream.Functions.Batches;
 
 /// <summary>What became of a batch upload.</summary>
 public sealed record BatchSubmission(BatchRecord? Batch, IReadOnlyDictionary<string, string[]>? Errors, bool TooLarge);

@@ -1,6 +1,8 @@
 using Microsoft.Extensions.Options;
+using Seedream.Functions.Jobs;
+using Seedream.Functions.Storage;
 
-namespace Seedream.Functions;
+namespace Seedream.Functions.Batches;
 
 /// <summary>Counts as the API shows them; they add up to <see cref="Total"/> (lines read so far).</summary>
 public sealed record BatchRequestCounts(int Total, int Queued, int Running, int Succeeded, int Failed, int Cancelled, int Expired, int Invalid, int PartiallySucceeded)

@@ -1,7 +1,7 @@
 using Azure.Core;
 using Azure.Identity;
 
-namespace Seedream.Functions;
+namespace Seedream.Functions.Configuration;
 
 /// <summary>Reads the documented <c>APPLICATIONINSIGHTS_AUTHENTICATION_STRING</c> format (<c>Authorization=AAD[;ClientId=…]</c>).</summary>
 public static class ApplicationInsightsAuthentication

@@ -1,6 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 
-namespace Seedream.Functions;
+namespace Seedream.Functions.Configuration;
 
 /// <summary>Event Grid topic the pipeline publishes to; configuration section "EventGrid".</summary>
 public sealed class EventGridOptions

@@ -1,6 +1,7 @@
 using System.Diagnostics.Metrics;
+using Seedream.Functions.Jobs;
 
-namespace Seedream.Functions;
+namespace Seedream.Functions.Configuration;
 
 /// <summary>
 /// The pipeline's metrics on the Meter <c>Seedream.Functions</c> (<see cref="PipelineTelemetry.ActivitySourceName"/>):

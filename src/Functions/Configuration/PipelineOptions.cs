@@ -1,6 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 
-namespace Seedream.Functions;
+namespace Seedream.Functions.Configuration;
 
 /// <summary>Behaviour of the pipeline; configuration section "Pipeline".</summary>
 public sealed class PipelineOptions

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Options;
 
-namespace Seedream.Functions;
+namespace Seedream.Functions.Configuration;
 
 /// <summary>
 /// A job lease shorter than the Seedream request timeout would let another delivery declare a generation that is still

@@ -1,6 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 
-namespace Seedream.Functions;
+namespace Seedream.Functions.Configuration;
 
 /// <summary>Names of the pipeline's containers and queue; bound from the root app settings of docs/architecture.md §4.</summary>
 public sealed class PipelineStorageOptions

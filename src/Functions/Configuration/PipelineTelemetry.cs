@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace Seedream.Functions;
+namespace Seedream.Functions.Configuration;
 
 /// <summary>One trace per job: the submission's W3C trace context is carried in the job and parents all of its work.</summary>
 public static class PipelineTelemetry

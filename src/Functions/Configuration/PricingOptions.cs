@@ -1,4 +1,4 @@
-namespace Seedream.Functions;
+namespace Seedream.Functions.Configuration;
 
 /// <summary>
 /// Per-model image prices; configuration section "Pricing" (e.g. <c>Pricing:Models:seedream-4-0-250828:PricePerImage</c>).

@@ -2,8 +2,11 @@ using System.Text.Json;
 using Azure;
 using Azure.Storage.Queues.Models;
 using Microsoft.Extensions.Logging;
+using Seedream.Functions.Batches;
+using Seedream.Functions.Configuration;
+using Seedream.Functions.Intake;
 
-namespace Seedream.Functions;
+namespace Seedream.Functions.Drops;
 
 /// <summary>
 /// A drop whose name ends in <c>.jsonl</c> is a batch file: it is streamed from the inbox into the batch's input and

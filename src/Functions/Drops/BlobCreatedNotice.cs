@@ -2,8 +2,9 @@ using System.Text.Json;
 using Azure.Messaging;
 using Azure.Messaging.EventGrid;
 using Azure.Messaging.EventGrid.SystemEvents;
+using Seedream.Functions.Intake;
 
-namespace Seedream.Functions;
+namespace Seedream.Functions.Drops;
 
 /// <summary>One <c>Microsoft.Storage.BlobCreated</c> event, in either delivery schema.</summary>
 public sealed record BlobCreatedNotice(string EventId, string Container, string BlobName, string ETag, Uri Url, string? ContentType, long? ContentLength, string? Api)

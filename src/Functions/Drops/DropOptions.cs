@@ -1,6 +1,7 @@
 using System.ComponentModel.DataAnnotations;
+using Seedream.Functions.Configuration;
 
-namespace Seedream.Functions;
+namespace Seedream.Functions.Drops;
 
 /// <summary>Names of the drop inbox and its event queue; bound from the root app settings of docs/architecture.md §4.</summary>
 public sealed class DropStorageOptions

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
+using Seedream.Functions.Jobs;
 
-namespace Seedream.Functions;
+namespace Seedream.Functions.Drops;
 
 /// <summary>
 /// A drop's outcome on its source blob: when a drop job ends, before its terminal event goes out, the blob is marked

@@ -1,8 +1,14 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Options;
+using Seedream.Functions.Configuration;
+using Seedream.Functions.Intake;
+using Seedream.Functions.Jobs;
+using Seedream.Functions.Storage;
+using Seedream.Functions.Submissions;
+using Seedream.Functions.Webhooks;
 
-namespace Seedream.Functions;
+namespace Seedream.Functions.Drops;
 
 /// <summary>A drop read as a submission: a valid request, or the error its failed job reports (and the callback it still gets).</summary>
 public sealed record DropSubmission(Submission? Submission, JobError? Error, string? BodyHash = null, WebhookSubscription? RefusedWebhook = null);

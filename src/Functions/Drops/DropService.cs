@@ -2,8 +2,12 @@ using Azure;
 using Azure.Storage.Queues.Models;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Seedream.Functions.Configuration;
+using Seedream.Functions.Intake;
+using Seedream.Functions.Jobs;
+using Seedream.Functions.Submissions;
 
-namespace Seedream.Functions;
+namespace Seedream.Functions.Drops;
 
 /// <summary>
 /// Turns BlobCreated events of the inbox into jobs of the pipeline: the same job record, queue path, status API,

@@ -1,8 +1,9 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Seedream.Functions.Jobs;
 
-namespace Seedream.Functions;
+namespace Seedream.Functions.Drops;
 
 /// <summary>Service registrations of blob drops; <see cref="PipelineServiceCollectionExtensions.AddSeedreamPipeline"/> calls <see cref="AddPipelineDrops"/>.</summary>
 public static class DropServiceCollectionExtensions

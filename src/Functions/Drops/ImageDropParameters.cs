@@ -1,7 +1,8 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
+using Seedream.Functions.Intake;
 
-namespace Seedream.Functions;
+namespace Seedream.Functions.Drops;
 
 /// <summary>
 /// The request parameters an image drop takes from its blob's metadata (and from <see cref="DropOptions.Defaults"/>).

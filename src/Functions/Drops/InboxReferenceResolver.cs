@@ -1,7 +1,9 @@
 using Azure.Storage.Blobs;
 using Microsoft.Extensions.Options;
+using Seedream.Functions.Intake;
+using Seedream.Functions.Storage;
 
-namespace Seedream.Functions;
+namespace Seedream.Functions.Drops;
 
 /// <summary>
 /// Drops: <c>image</c> entries that name inbox blobs become what Seedream gets (a read URL or a <c>data:</c> URI) after the

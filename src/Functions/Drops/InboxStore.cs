@@ -5,8 +5,9 @@ using Azure;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
 using Microsoft.Extensions.Options;
+using Seedream.Functions.Storage;
 
-namespace Seedream.Functions;
+namespace Seedream.Functions.Drops;
 
 /// <summary>A blob of the inbox: its properties when it was read.</summary>
 public sealed record InboxBlob(string Name, long Length, string? ContentType, ETag ETag, IReadOnlyDictionary<string, string> Metadata);

@@ -1,7 +1,8 @@
 using Azure.Storage.Queues.Models;
 using Microsoft.Azure.Functions.Worker;
+using Seedream.Functions.Configuration;
 
-namespace Seedream.Functions;
+namespace Seedream.Functions.Drops;
 
 /// <summary>Turns BlobCreated events of the drop inbox (Event Grid → <c>inbox-events</c> queue) into generation jobs.</summary>
 public sealed class ProcessInboxEvent

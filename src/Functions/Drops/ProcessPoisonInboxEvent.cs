@@ -1,7 +1,8 @@
 using Azure.Storage.Queues.Models;
 using Microsoft.Extensions.Options;
+using Seedream.Functions.Intake;
 
-namespace Seedream.Functions;
+namespace Seedream.Functions.Drops;
 
 /// <summary>
 /// Ends the drop of an event whose every delivery failed as a failed job, so no drop is lost silently. Not a function:

@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 
-namespace Seedream.Functions;
+namespace Seedream.Functions.Drops;
 
 /// <summary>The inbox blob a drop job came from, as the BlobCreated event named it.</summary>
 /// <param name="ETag">The blob's ETag when it was created (from the event, without quotes).</param>

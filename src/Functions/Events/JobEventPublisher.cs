@@ -2,8 +2,13 @@ using System.Diagnostics;
 using Azure.Messaging;
 using Azure.Messaging.EventGrid;
 using Microsoft.Extensions.Options;
+using Seedream.Functions.Batches;
+using Seedream.Functions.Configuration;
+using Seedream.Functions.Drops;
+using Seedream.Functions.Jobs;
+using Seedream.Functions.Processing;
 
-namespace Seedream.Functions;
+namespace Seedream.Functions.Events;
 
 /// <summary>Publishes the job's CloudEvents 1.0 to Event Grid.</summary>
 public class JobEventPublisher

@@ -1,7 +1,7 @@
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Azure.Functions.Worker.Middleware;
 
-namespace Seedream.Functions;
+namespace Seedream.Functions.Http;
 
 /// <summary>Worker middleware: an HTTP function's missing job or storage outage becomes its problem answer (<see cref="HttpFailures"/>).</summary>
 public sealed class HttpFailureMiddleware : IFunctionsWorkerMiddleware

@@ -5,7 +5,7 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.Abstractions;
 using Microsoft.AspNetCore.Routing;
 
-namespace Seedream.Functions;
+namespace Seedream.Functions.Http;
 
 /// <summary>No job has this id (or the id is malformed): every route about one job answers 404.</summary>
 public sealed class JobNotFoundException : Exception

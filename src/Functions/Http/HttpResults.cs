@@ -1,8 +1,9 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
+using Seedream.Functions.Jobs;
 
-namespace Seedream.Functions;
+namespace Seedream.Functions.Http;
 
 /// <summary>
 /// ASP.NET Core's own results (<see cref="TypedResults"/>: <c>ProblemDetails</c>, <c>HttpValidationProblemDetails</c>,

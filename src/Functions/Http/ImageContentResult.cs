@@ -1,7 +1,7 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 
-namespace Seedream.Functions;
+namespace Seedream.Functions.Http;
 
 /// <summary>Streams a stored image to the caller.</summary>
 public sealed class ImageContentResult(Stream content, string contentType, long length) : IActionResult

@@ -1,6 +1,6 @@
 using Microsoft.AspNetCore.Http;
 
-namespace Seedream.Functions;
+namespace Seedream.Functions.Http;
 
 /// <summary>
 /// The one place absolute links are derived from a request: <c>scheme://host</c> when the request's Host header makes

@@ -1,7 +1,8 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;
+using Seedream.Functions.Configuration;
 
-namespace Seedream.Functions;
+namespace Seedream.Functions.Http;
 
 /// <summary>Reads a submission body up to <see cref="PipelineOptions.MaxRequestBodyBytes"/>; larger bodies are refused unread.</summary>
 /// <remarks>

@@ -1,7 +1,8 @@
 using System.Buffers;
 using System.Buffers.Text;
+using Seedream.Functions.Storage;
 
-namespace Seedream.Functions;
+namespace Seedream.Functions.Intake;
 
 /// <summary>A <c>data:image/&lt;format&gt;;base64,</c> reference: its media type is case-insensitive (RFC 2045), Seedream wants it lowercase.</summary>
 public static class DataUriReference

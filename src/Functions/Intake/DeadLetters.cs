@@ -7,8 +7,12 @@ using Azure.Storage.Blobs.Models;
 using Azure.Storage.Queues.Models;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Seedream.Functions.Configuration;
+using Seedream.Functions.Drops;
+using Seedream.Functions.Events;
+using Seedream.Functions.Jobs;
 
-namespace Seedream.Functions;
+namespace Seedream.Functions.Intake;
 
 /// <summary>Name of the dead-letter container; bound from the root app settings (docs/architecture.md §4).</summary>
 public sealed class DeadLetterOptions

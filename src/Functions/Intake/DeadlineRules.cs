@@ -3,7 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 
-namespace Seedream.Functions;
+namespace Seedream.Functions.Intake;
 
 /// <summary>
 /// The job's deadline: <c>deadline</c> in the body (RFC 3339 with an offset, every entry point) and, over HTTP, the

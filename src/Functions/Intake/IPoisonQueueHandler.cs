@@ -1,6 +1,6 @@
 using Azure.Storage.Queues.Models;
 
-namespace Seedream.Functions;
+namespace Seedream.Functions.Intake;
 
 /// <summary>
 /// A poison queue that <see cref="PoisonQueueDrain"/> owns and what leaves a trace for each of its messages. No function

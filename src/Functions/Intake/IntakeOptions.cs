@@ -1,6 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 
-namespace Seedream.Functions;
+namespace Seedream.Functions.Intake;
 
 /// <summary>Rules of the intake shared by HTTP, queue and drops; configuration section "Intake".</summary>
 public sealed class IntakeOptions

@@ -1,4 +1,4 @@
-namespace Seedream.Functions;
+namespace Seedream.Functions.Intake;
 
 /// <summary>Where a submission came from; each entry point says no in its own way, the rules are the same.</summary>
 public enum IntakeOrigin

@@ -4,8 +4,11 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
+using Seedream.Functions.Configuration;
+using Seedream.Functions.Drops;
+using Seedream.Functions.Models;
 
-namespace Seedream.Functions;
+namespace Seedream.Functions.Intake;
 
 /// <summary>Service registrations of the intake; <see cref="PipelineServiceCollectionExtensions.AddSeedreamPipeline"/> calls <see cref="AddPipelineIntake"/>.</summary>
 public static class IntakeServiceCollectionExtensions

@@ -3,8 +3,12 @@ using Azure.Storage.Queues;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Seedream.Functions.Batches;
+using Seedream.Functions.Configuration;
+using Seedream.Functions.Drops;
+using Seedream.Functions.Webhooks;
 
-namespace Seedream.Functions;
+namespace Seedream.Functions.Intake;
 
 /// <summary>
 /// Creates every queue and container the app reads at startup (idempotent): the work and event queues with their poison

@@ -4,7 +4,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
-namespace Seedream.Functions;
+namespace Seedream.Functions.Intake;
 
 /// <summary>
 /// Owns the poison queues; no function triggers on them. Under the real Functions host a trigger on a <c>-poison</c>

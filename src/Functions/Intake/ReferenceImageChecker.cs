@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Options;
 
-namespace Seedream.Functions;
+namespace Seedream.Functions.Intake;
 
 /// <summary>
 /// Checks every entry of <c>image</c> the same way: data URIs decoded from their first bytes, https URLs against the

@@ -1,4 +1,7 @@
-namespace Seedream.Functions;
+using Seedream.Functions.Storage;
+using Seedream.Functions.Thumbnails;
+
+namespace Seedream.Functions.Intake;
 
 /// <summary>
 /// One check for every reference image, wherever it comes from (a data URI, an https URL, an inbox blob): the bytes

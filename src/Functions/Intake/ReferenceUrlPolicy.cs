@@ -1,7 +1,7 @@
 using System.Net;
 using Seedream.Http;
 
-namespace Seedream.Functions;
+namespace Seedream.Functions.Intake;
 
 /// <summary>
 /// Which reference URLs may be handed to Seedream (and probed by us): https on a public host. Loopback, private,

@@ -3,8 +3,9 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Sockets;
 using Microsoft.Extensions.Options;
+using Seedream.Functions.Storage;
 
-namespace Seedream.Functions;
+namespace Seedream.Functions.Intake;
 
 /// <summary>
 /// Reads the first bytes of an https reference (a ranged GET, streamed into one pooled buffer of

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
-namespace Seedream.Functions;
+namespace Seedream.Functions.Intake;
 
 /// <summary>
 /// Binds the Seedream part of a body to the client's <see cref="ImageGenerationRequest"/>, naming every field of the wrong

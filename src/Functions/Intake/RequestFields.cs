@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 
-namespace Seedream.Functions;
+namespace Seedream.Functions.Intake;
 
 /// <summary>The JSON shape of one request field, as the client's serializer reads it.</summary>
 public enum RequestFieldKind

@@ -1,4 +1,6 @@
-namespace Seedream.Functions;
+using Seedream.Functions.Webhooks;
+
+namespace Seedream.Functions.Intake;
 
 /// <summary>A submission that passed the intake: the Seedream request and the pipeline's own fields, typed.</summary>
 public sealed class Submission

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
+using Seedream.Functions.Configuration;
 
-namespace Seedream.Functions;
+namespace Seedream.Functions.Jobs;
 
 /// <summary>What a job spent: billed images (Seedream bills successes only) times the model's price.</summary>
 public sealed class CostCalculator

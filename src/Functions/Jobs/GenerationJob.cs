@@ -2,8 +2,11 @@ using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Text.Unicode;
+using Seedream.Functions.Batches;
+using Seedream.Functions.Drops;
+using Seedream.Functions.Webhooks;
 
-namespace Seedream.Functions;
+namespace Seedream.Functions.Jobs;
 
 public enum JobStatus
 {

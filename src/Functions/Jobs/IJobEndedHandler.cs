@@ -1,4 +1,4 @@
-namespace Seedream.Functions;
+namespace Seedream.Functions.Jobs;
 
 /// <summary>
 /// Work that follows a job's end, in the terminal event's outbox: called before the event is published, and again when

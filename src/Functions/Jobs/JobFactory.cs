@@ -1,4 +1,8 @@
-namespace Seedream.Functions;
+using Seedream.Functions.Drops;
+using Seedream.Functions.Events;
+using Seedream.Functions.Webhooks;
+
+namespace Seedream.Functions.Jobs;
 
 /// <summary>Who holds the right to publish a terminal event, and until when (see <see cref="TerminalEvent"/>).</summary>
 public sealed record EventClaim(string Owner, DateTimeOffset ExpiresAt);

@@ -1,4 +1,7 @@
-namespace Seedream.Functions;
+using Seedream.Functions.Http;
+using Seedream.Functions.Submissions;
+
+namespace Seedream.Functions.Jobs;
 
 /// <summary>The job behind an <c>{id}</c> route value, for every function that answers about one job: null when the id is malformed or unknown.</summary>
 public sealed class JobLookup

@@ -1,6 +1,7 @@
 using System.Text.Json;
+using Seedream.Functions.Events;
 
-namespace Seedream.Functions;
+namespace Seedream.Functions.Jobs;
 
 /// <summary>
 /// What one job status means wherever a status is shown or acted on: its JSON name, whether it is final, the terminal

@@ -1,6 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
 
-namespace Seedream.Functions;
+namespace Seedream.Functions.Jobs;
 
 /// <summary>Job statuses by their JSON names (snake_case), the form callers use in query strings.</summary>
 public static class JobStatusNames

@@ -2,8 +2,10 @@ using System.Text.Json;
 using Azure;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
+using Seedream.Functions.Listing;
+using Seedream.Functions.Storage;
 
-namespace Seedream.Functions;
+namespace Seedream.Functions.Jobs;
 
 /// <summary>A job record together with the ETag it was read or written with.</summary>
 public sealed record StoredJob(GenerationJob Job, ETag ETag);

@@ -1,7 +1,10 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Seedream.Functions.Drops;
+using Seedream.Functions.Storage;
+using Seedream.Functions.Webhooks;
 
-namespace Seedream.Functions;
+namespace Seedream.Functions.Jobs;
 
 /// <summary>What <c>GET /api/generations/{id}</c> shows of a job.</summary>
 public sealed record JobView(

@@ -1,7 +1,10 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.Net.Http.Headers;
+using Seedream.Functions.Http;
+using Seedream.Functions.Listing;
+using Seedream.Functions.View;
 
-namespace Seedream.Functions;
+namespace Seedream.Functions.Landing;
 
 /// <summary>What the landing page shows, also its JSON form: absolute links to the API's documents and the recent jobs.</summary>
 public sealed record LandingIndex(string Title, string OpenApi, string Models, string Generations, string RecentJobsPage, IReadOnlyList<JobListItem> RecentJobs)

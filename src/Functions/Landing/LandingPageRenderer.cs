@@ -2,8 +2,10 @@ using System.Globalization;
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Unicode;
+using Seedream.Functions.Jobs;
+using Seedream.Functions.View;
 
-namespace Seedream.Functions;
+namespace Seedream.Functions.Landing;
 
 /// <summary>The landing page as one self-contained HTML document (inline CSS, no scripts), every value encoded.</summary>
 internal static class LandingPageRenderer

@@ -2,8 +2,9 @@ using Azure;
 using Azure.Data.Tables;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Seedream.Functions.Jobs;
 
-namespace Seedream.Functions;
+namespace Seedream.Functions.Listing;
 
 /// <summary>
 /// The job listing's index: one table row per job, newest first by row key (see <see cref="JobIndexEntry"/>). The job

@@ -1,8 +1,9 @@
 using System.Globalization;
 using Azure;
 using Azure.Data.Tables;
+using Seedream.Functions.Jobs;
 
-namespace Seedream.Functions;
+namespace Seedream.Functions.Listing;
 
 /// <summary>
 /// One row of the job index: partition <c>jobs</c>, row key <c>{inverted created ticks:D19}-{id}</c> so the table's own

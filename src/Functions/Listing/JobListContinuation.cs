@@ -1,8 +1,9 @@
 using System.Buffers.Text;
 using System.Diagnostics.CodeAnalysis;
 using System.Text;
+using Seedream.Functions.Submissions;
 
-namespace Seedream.Functions;
+namespace Seedream.Functions.Listing;
 
 /// <summary>
 /// The listing's continuation token: the row key of the last job a page returned, versioned and base64url-encoded.

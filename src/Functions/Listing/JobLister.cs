@@ -1,7 +1,8 @@
 using Azure;
 using Microsoft.Extensions.Logging;
+using Seedream.Functions.Jobs;
 
-namespace Seedream.Functions;
+namespace Seedream.Functions.Listing;
 
 /// <summary>What a listing asks for; <see cref="AfterRowKey"/> comes from a continuation token.</summary>
 public sealed record JobListQuery(IReadOnlyList<JobStatus> Statuses, DateTimeOffset? CreatedAfter, int PageSize, string? AfterRowKey);

@@ -1,6 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 
-namespace Seedream.Functions;
+namespace Seedream.Functions.Listing;
 
 /// <summary>Where the job listing's index lives; bound from the root app settings, beside <c>JobsContainer</c>.</summary>
 public sealed class JobListingOptions

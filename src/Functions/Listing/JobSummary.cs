@@ -1,5 +1,7 @@
+using Seedream.Functions.Jobs;
 
-namespace Seedream.Functions;
+
+namespace Seedream.Functions.Listing;
 
 /// <summary>What the listing shows of a job: enough to pick one, not its images or request.</summary>
 public sealed record JobSummary(string Id, JobStatus Status, DateTimeOffset CreatedAt, string? Model, int ImageCount, JobCost? Cost)

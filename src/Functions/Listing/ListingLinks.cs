@@ -1,8 +1,10 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.Primitives;
+using Seedream.Functions.Http;
+using Seedream.Functions.Jobs;
 
-namespace Seedream.Functions;
+namespace Seedream.Functions.Listing;
 
 /// <summary>A listed job as the API shows it: its summary and where to find it.</summary>
 public sealed record JobListItem(string Id, JobStatus Status, DateTimeOffset CreatedAt, string? Model, int ImageCount, JobCost? Cost, string StatusUrl, string ViewUrl);

@@ -3,8 +3,9 @@ using Microsoft.Extensions.Azure;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Seedream.Functions.Configuration;
 
-namespace Seedream.Functions;
+namespace Seedream.Functions.Listing;
 
 /// <summary>The job listing: its index table (from <c>AzureWebJobsStorage</c>, as the blob and queue clients) and the lister.</summary>
 public static class ListingServiceCollectionExtensions

@@ -1,8 +1,9 @@
 using System.ComponentModel.DataAnnotations;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Seedream.Functions.Intake;
 
-namespace Seedream.Functions;
+namespace Seedream.Functions.Models;
 
 /// <summary>Whether the provider offers a model.</summary>
 public enum ModelAvailability

@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 
-namespace Seedream.Functions;
+namespace Seedream.Functions.OpenApi;
 
 /// <summary>
 /// The API's OpenAPI 3.1 document, kept by hand in <c>OpenApi/openapi.json</c> (embedded): one block under <c>paths</c>

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Options;
 
-namespace Seedream.Functions;
+namespace Seedream.Functions.Pacing;
 
 /// <summary>
 /// Per instance and model, a window of images in flight that grows by about one image per window's worth of answered

@@ -1,4 +1,4 @@
-namespace Seedream.Functions;
+namespace Seedream.Functions.Pacing;
 
 /// <summary>The wait before a rate-limited job is tried again: doubling per wait, jittered, capped.</summary>
 public static class CapacityBackoff

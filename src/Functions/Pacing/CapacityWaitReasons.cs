@@ -1,4 +1,4 @@
-namespace Seedream.Functions;
+namespace Seedream.Functions.Pacing;
 
 /// <summary>The <see cref="CapacityWait.Reason"/> of a wait the pacer chose; after a refusal it is Seedream's 429 code.</summary>
 public static class CapacityWaitReasons

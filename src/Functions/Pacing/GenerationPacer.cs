@@ -1,4 +1,4 @@
-namespace Seedream.Functions;
+namespace Seedream.Functions.Pacing;
 
 /// <summary>How a paced call went, reported back to the pacer that granted it.</summary>
 public enum PacingOutcome

@@ -1,4 +1,4 @@
-namespace Seedream.Functions;
+namespace Seedream.Functions.Pacing;
 
 /// <summary>
 /// Who waits first when Seedream's per-model limit is the bottleneck. The caller of the runner says which: the HTTP,

@@ -4,8 +4,10 @@ using System.Text.Json;
 using Azure;
 using Azure.Storage.Blobs.Models;
 using Microsoft.Extensions.Options;
+using Seedream.Functions.Jobs;
+using Seedream.Functions.Storage;
 
-namespace Seedream.Functions;
+namespace Seedream.Functions.Pacing;
 
 /// <summary>
 /// Models Seedream answered <c>QuotaExceeded</c> / <c>SetLimitExceeded</c> for, for <see cref="PacingOptions.PausedFor"/>:

@@ -1,6 +1,8 @@
 using Microsoft.Extensions.Options;
+using Seedream.Functions.Jobs;
+using Seedream.Functions.Processing;
 
-namespace Seedream.Functions;
+namespace Seedream.Functions.Pacing;
 
 /// <summary>
 /// The runner's one door to pacing: a paused model's error, the pacer's grant or wait, the backoff after a refusal,

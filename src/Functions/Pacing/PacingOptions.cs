@@ -1,6 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 
-namespace Seedream.Functions;
+namespace Seedream.Functions.Pacing;
 
 /// <summary>How the pipeline keeps its Seedream calls within the provider's per-model limit (configuration section "Pacing").</summary>
 public sealed class PacingOptions

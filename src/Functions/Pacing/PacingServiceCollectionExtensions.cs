@@ -3,7 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
-namespace Seedream.Functions;
+namespace Seedream.Functions.Pacing;
 
 /// <summary>Registration of the pacing area (configuration section "Pacing").</summary>
 public static class PacingServiceCollectionExtensions

@@ -1,4 +1,7 @@
-namespace Seedream.Functions;
+using Seedream.Functions.Jobs;
+using Seedream.Functions.Processing;
+
+namespace Seedream.Functions.Pacing;
 
 /// <summary>What a 429 from Seedream means for the job that got it.</summary>
 public enum RefusalKind

@@ -5,8 +5,10 @@ using Azure;
 using Azure.Storage.Blobs.Models;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Seedream.Functions.Processing;
+using Seedream.Functions.Storage;
 
-namespace Seedream.Functions;
+namespace Seedream.Functions.Pacing;
 
 /// <summary>
 /// One token bucket per model in a blob beside the job records (<c>jobs/pacing/{model}/budget.json</c>), changed

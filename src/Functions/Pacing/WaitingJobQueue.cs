@@ -1,4 +1,7 @@
-namespace Seedream.Functions;
+using Seedream.Functions.Jobs;
+using Seedream.Functions.Submissions;
+
+namespace Seedream.Functions.Pacing;
 
 /// <summary>
 /// Where a job waiting for capacity goes back to: a new, delayed copy of its message, so the current one completes

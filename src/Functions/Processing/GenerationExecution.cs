@@ -1,7 +1,10 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
+using Seedream.Functions.Configuration;
+using Seedream.Functions.Jobs;
+using Seedream.Functions.Pacing;
 
-namespace Seedream.Functions;
+namespace Seedream.Functions.Processing;
 
 /// <summary>
 /// One delivery's run of a job: the state machine over <see cref="GenerationPhase"/> that decides, from the record

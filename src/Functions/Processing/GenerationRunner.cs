@@ -1,8 +1,11 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Seedream.Functions.Configuration;
+using Seedream.Functions.Jobs;
+using Seedream.Functions.Pacing;
 
-namespace Seedream.Functions;
+namespace Seedream.Functions.Processing;
 
 /// <summary>
 /// Runs a job to its one terminal event without ever paying twice. Every step is a compare-and-swap on the job record

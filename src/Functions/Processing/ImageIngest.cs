@@ -1,7 +1,12 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
+using Seedream.Functions.Configuration;
+using Seedream.Functions.Events;
+using Seedream.Functions.Jobs;
+using Seedream.Functions.Storage;
+using Seedream.Functions.Webhooks;
 
-namespace Seedream.Functions;
+namespace Seedream.Functions.Processing;
 
 /// <summary>
 /// One image on its way into storage, whatever brought it: decoded from a <c>b64_json</c> response, or downloaded from a

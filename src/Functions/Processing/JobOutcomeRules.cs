@@ -1,4 +1,6 @@
-namespace Seedream.Functions;
+using Seedream.Functions.Jobs;
+
+namespace Seedream.Functions.Processing;
 
 /// <summary>What a generation call's failure means for the job (see <see cref="JobOutcomeRules.OnGenerationFailure"/>).</summary>
 public enum GenerationFailureAction

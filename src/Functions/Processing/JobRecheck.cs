@@ -1,6 +1,8 @@
 using Microsoft.Extensions.Logging;
+using Seedream.Functions.Jobs;
+using Seedream.Functions.Submissions;
 
-namespace Seedream.Functions;
+namespace Seedream.Functions.Processing;
 
 /// <summary>Schedules another look at a job that a live lease or publish claim of another delivery holds: a delayed queue message (the watchdog).</summary>
 internal sealed class JobRecheck

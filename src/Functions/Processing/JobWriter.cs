@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
+using Seedream.Functions.Jobs;
 
-namespace Seedream.Functions;
+namespace Seedream.Functions.Processing;
 
 /// <summary>Another delivery owns the job now (its lease, or the job ended); this one stops without writing.</summary>
 internal sealed class LeaseLostException() : Exception("Another delivery owns the job now.");

@@ -1,6 +1,9 @@
 using Microsoft.Extensions.Logging;
+using Seedream.Functions.Configuration;
+using Seedream.Functions.Events;
+using Seedream.Functions.Jobs;
 
-namespace Seedream.Functions;
+namespace Seedream.Functions.Processing;
 
 /// <summary>
 /// The job's one terminal event, as an outbox in the job record: the event is written with the terminal status

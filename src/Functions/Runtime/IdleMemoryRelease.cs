@@ -3,7 +3,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
-namespace Seedream.Functions;
+namespace Seedream.Functions.Runtime;
 
 /// <summary>
 /// Gives memory back once a burst of work is over. A garbage collection happens only when the app allocates, and an

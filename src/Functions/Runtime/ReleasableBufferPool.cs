@@ -1,6 +1,6 @@
 using System.Buffers;
 
-namespace Seedream.Functions;
+namespace Seedream.Functions.Runtime;
 
 /// <summary>
 /// A pool of fixed-size buffers that keeps at most a given number of them between uses and lets go of all of them when

@@ -2,7 +2,7 @@ using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
 using Azure.Storage.Sas;
 
-namespace Seedream.Functions;
+namespace Seedream.Functions.Storage;
 
 /// <summary>
 /// Read-only SAS URLs for single blobs (stored images, inbox references): signed with the account key when the client

@@ -1,4 +1,4 @@
-namespace Seedream.Functions;
+namespace Seedream.Functions.Storage;
 
 /// <summary>
 /// Where a BMP's pixels are and how to read them, from its headers (<see cref="BmpHeaderReader"/>): all our own

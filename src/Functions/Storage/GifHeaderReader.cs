@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
 
-namespace Seedream.Functions;
+namespace Seedream.Functions.Storage;
 
 /// <summary>
 /// A GIF's logical screen and every frame it can reach, block by block, without decoding: a frame that reaches beyond

@@ -2,8 +2,10 @@ using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
 using Azure.Storage.Blobs.Specialized;
 using Microsoft.Extensions.Options;
+using Seedream.Functions.Configuration;
+using Seedream.Functions.Jobs;
 
-namespace Seedream.Functions;
+namespace Seedream.Functions.Storage;
 
 /// <summary>A SAS URL and when it stops working.</summary>
 public sealed record ReadUrl(Uri Url, DateTimeOffset ExpiresOn);

@@ -1,8 +1,9 @@
 using Azure.Storage.Blobs;
 using Azure.Storage.Queues;
 using Microsoft.Extensions.Options;
+using Seedream.Functions.Configuration;
 
-namespace Seedream.Functions;
+namespace Seedream.Functions.Storage;
 
 /// <summary>The pipeline's containers and queues; creates them on first use when missing.</summary>
 public sealed class PipelineStorage

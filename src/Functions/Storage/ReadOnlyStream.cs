@@ -1,4 +1,4 @@
-namespace Seedream.Functions;
+namespace Seedream.Functions.Storage;
 
 /// <summary>
 /// Base of the pipeline's forward-only, read-only stream wrappers: everything but reading is refused once, here.

@@ -4,7 +4,7 @@ using Azure.Storage.Queues;
 using Microsoft.Extensions.Azure;
 using Microsoft.Extensions.Configuration;
 
-namespace Seedream.Functions;
+namespace Seedream.Functions.Storage;
 
 /// <summary>
 /// Storage clients from the Functions host's <c>AzureWebJobsStorage</c> setting in either shape: a connection string, or

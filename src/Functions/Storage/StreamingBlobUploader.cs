@@ -5,8 +5,9 @@ using System.Text;
 using Azure.Storage;
 using Azure.Storage.Blobs.Models;
 using Azure.Storage.Blobs.Specialized;
+using Seedream.Functions.Runtime;
 
-namespace Seedream.Functions;
+namespace Seedream.Functions.Storage;
 
 /// <summary>
 /// Uploads a stream of unknown length (a decoding or downloading image) into a block blob with bounded memory: the next

@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
 
-namespace Seedream.Functions;
+namespace Seedream.Functions.Storage;
 
 /// <summary>
 /// A TIFF's pages (image file directories) as far as the bytes reach: each page's size, samples, bit depth and strip or

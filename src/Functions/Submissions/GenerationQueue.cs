@@ -1,9 +1,13 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using Azure.Storage.Queues;
 using Microsoft.Extensions.Options;
-using System.Text.Json.Serialization;
+using Seedream.Functions.Batches;
+using Seedream.Functions.Intake;
+using Seedream.Functions.Jobs;
+using Seedream.Functions.Storage;
 
-namespace Seedream.Functions;
+namespace Seedream.Functions.Submissions;
 
 /// <summary>
 /// The small message that points the queue function at an existing job: <c>{"id":…,"traceparent":…}</c>.

@@ -1,8 +1,11 @@
 using System.Diagnostics;
 using System.Text;
 using Microsoft.Extensions.Logging;
+using Seedream.Functions.Configuration;
+using Seedream.Functions.Intake;
+using Seedream.Functions.Jobs;
 
-namespace Seedream.Functions;
+namespace Seedream.Functions.Submissions;
 
 public enum SubmissionOutcome
 {

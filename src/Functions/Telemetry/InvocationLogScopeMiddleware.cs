@@ -2,7 +2,7 @@ using Microsoft.Azure.Functions.Worker;
 using Microsoft.Azure.Functions.Worker.Middleware;
 using Microsoft.Extensions.Logging;
 
-namespace Seedream.Functions;
+namespace Seedream.Functions.Telemetry;
 
 /// <summary>
 /// Puts the invocation id into the log scope under the name the worker's gRPC log writer reads

@@ -6,8 +6,9 @@ using OpenTelemetry;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
+using Seedream.Functions.Configuration;
 
-namespace Seedream.Functions;
+namespace Seedream.Functions.Telemetry;
 
 /// <summary>
 /// OpenTelemetry for the app, in both hosts: the pipeline's and the Seedream client's sources and meters (<c>Seedream*</c>),

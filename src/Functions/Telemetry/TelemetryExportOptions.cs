@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Configuration;
+using Seedream.Functions.Configuration;
 
-namespace Seedream.Functions;
+namespace Seedream.Functions.Telemetry;
 
 /// <summary>
 /// Where the app's traces and metrics go. Azure: Application Insights when <c>APPLICATIONINSIGHTS_CONNECTION_STRING</c>

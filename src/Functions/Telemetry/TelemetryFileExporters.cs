@@ -2,8 +2,9 @@ using System.Diagnostics;
 using System.Text.Json;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
+using Seedream.Functions.Jobs;
 
-namespace Seedream.Functions;
+namespace Seedream.Functions.Telemetry;
 
 /// <summary>One JSON object per line, appended and flushed as written, so a local run's telemetry can be read (or tailed) while it runs.</summary>
 public sealed class TelemetryFileWriter : IDisposable

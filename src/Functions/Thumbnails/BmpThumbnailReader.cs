@@ -1,7 +1,8 @@
 using System.Buffers.Binary;
 using System.Numerics;
+using Seedream.Functions.Storage;
 
-namespace Seedream.Functions;
+namespace Seedream.Functions.Thumbnails;
 
 /// <summary>
 /// Our own BMP decoder (libvips has none): reads the rows of a BMP laid out as <see cref="BmpLayout"/> says, one at a

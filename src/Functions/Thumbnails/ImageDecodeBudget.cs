@@ -1,4 +1,6 @@
-namespace Seedream.Functions;
+using Seedream.Functions.Storage;
+
+namespace Seedream.Functions.Thumbnails;
 
 /// <summary>
 /// Our own limit on top of the provider's: what a thumbnail of an image may cost in memory, judged from its header

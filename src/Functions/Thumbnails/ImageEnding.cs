@@ -1,4 +1,6 @@
-namespace Seedream.Functions;
+using Seedream.Functions.Storage;
+
+namespace Seedream.Functions.Thumbnails;
 
 /// <summary>How a complete file of a format ends: PNG with its IEND chunk, JPEG with EOI, GIF with its trailer.</summary>
 internal static class ImageEnding

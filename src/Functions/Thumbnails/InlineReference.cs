@@ -1,4 +1,4 @@
-namespace Seedream.Functions;
+namespace Seedream.Functions.Thumbnails;
 
 /// <summary>A job's reference images (<c>image</c>: a string or an array), and the bytes of those sent inline.</summary>
 public static class InlineReference

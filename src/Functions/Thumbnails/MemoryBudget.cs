@@ -1,4 +1,4 @@
-namespace Seedream.Functions;
+namespace Seedream.Functions.Thumbnails;
 
 /// <summary>
 /// A semaphore counted in bytes: work is admitted while the bytes it was admitted with fit in the budget, first come

@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace Seedream.Functions;
+namespace Seedream.Functions.Thumbnails;
 
 /// <summary>
 /// Hands memory that libvips freed back to the system. glibc keeps freed blocks in per-thread arenas: thumbnails made

@@ -1,6 +1,8 @@
 using NetVips;
+using Seedream.Functions.Intake;
+using Seedream.Functions.Storage;
 
-namespace Seedream.Functions;
+namespace Seedream.Functions.Thumbnails;
 
 /// <summary>
 /// Makes the view page's JPEG thumbnails with libvips, from an image whose header facts were judged first

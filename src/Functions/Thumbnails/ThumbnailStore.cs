@@ -1,7 +1,9 @@
 using Azure;
 using Azure.Storage.Blobs.Models;
+using Seedream.Functions.Intake;
+using Seedream.Functions.Storage;
 
-namespace Seedream.Functions;
+namespace Seedream.Functions.Thumbnails;
 
 /// <summary>A thumbnail's bytes, ready to send.</summary>
 public sealed record Thumbnail(Stream Content, long Length);

@@ -2,7 +2,7 @@ using System.Text;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 
-namespace Seedream.Functions;
+namespace Seedream.Functions.View;
 
 /// <summary>
 /// Writes a rendered HTML page itself (no MVC view engine), so it works under the Functions host and the development

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http;
+using Seedream.Functions.Thumbnails;
 
-namespace Seedream.Functions;
+namespace Seedream.Functions.View;
 
 /// <summary>
 /// Where the view page links its images: the <c>images/{index}</c> endpoint beside the page. Unlike read URLs (signed

@@ -4,8 +4,10 @@ using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Unicode;
+using Seedream.Functions.Jobs;
+using Seedream.Functions.Thumbnails;
 
-namespace Seedream.Functions;
+namespace Seedream.Functions.View;
 
 /// <summary>
 /// Renders a <see cref="JobView"/> as one HTML page: inline CSS, no scripts, so it works offline and under a strict

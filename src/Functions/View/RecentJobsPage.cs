@@ -3,8 +3,10 @@ using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Unicode;
+using Seedream.Functions.Jobs;
+using Seedream.Functions.Listing;
 
-namespace Seedream.Functions;
+namespace Seedream.Functions.View;
 
 /// <summary>
 /// The listing (<c>GET /api/generations</c>) as a page: one row per job, newest first, with its first image's

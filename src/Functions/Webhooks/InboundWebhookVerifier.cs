@@ -1,7 +1,7 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;
 
-namespace Seedream.Functions;
+namespace Seedream.Functions.Webhooks;
 
 /// <summary>What the inbound check made of a submission: go on (with the sender's <c>webhook-id</c> when signed), or why not.</summary>
 public sealed record InboundWebhookCheck(bool Passed, string? WebhookId, string? Problem);

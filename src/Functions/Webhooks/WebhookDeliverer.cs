@@ -6,8 +6,11 @@ using Azure.Storage.Blobs.Models;
 using Azure.Storage.Queues.Models;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Seedream.Functions.Events;
+using Seedream.Functions.Intake;
+using Seedream.Functions.Jobs;
 
-namespace Seedream.Functions;
+namespace Seedream.Functions.Webhooks;
 
 /// <summary>Data of <c>Seedream.Webhook.Failed</c>: which notification of which job gave up, and why. Never the secret.</summary>
 public sealed record WebhookFailedEventData(

@@ -1,6 +1,7 @@
 using System.ComponentModel.DataAnnotations;
+using Seedream.Functions.Configuration;
 
-namespace Seedream.Functions;
+namespace Seedream.Functions.Webhooks;
 
 /// <summary>Callbacks named by submissions, and webhook senders calling in; configuration section "Webhooks".</summary>
 public sealed class WebhookOptions

@@ -1,8 +1,10 @@
 using System.Text.Json;
 using Azure.Storage.Queues;
 using Microsoft.Extensions.Options;
+using Seedream.Functions.Events;
+using Seedream.Functions.Jobs;
 
-namespace Seedream.Functions;
+namespace Seedream.Functions.Webhooks;
 
 /// <summary>
 /// One attempt to deliver, as a message on the <c>webhook-deliveries</c> queue. <paramref name="Attempt"/> is the

@@ -4,8 +4,9 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Sockets;
 using Microsoft.Extensions.Options;
+using Seedream.Functions.Intake;
 
-namespace Seedream.Functions;
+namespace Seedream.Functions.Webhooks;
 
 /// <summary>What one POST to a callback came to: the status, or why there was none.</summary>
 /// <param name="Refused">The target resolved to an address callbacks may not reach (never retried).</param>

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 
-namespace Seedream.Functions;
+namespace Seedream.Functions.Webhooks;
 
 /// <summary>
 /// The Standard Webhooks scheme (standardwebhooks.com), on the framework's HMAC: <c>webhook-signature</c> holds

@@ -1,4 +1,4 @@
-namespace Seedream.Functions;
+namespace Seedream.Functions.Webhooks;
 
 /// <summary>A submission's own callback: where the job's notifications go, and which.</summary>
 /// <param name="Url">https (loopback http only in local runs), checked at submission and again when connecting.</param>

@@ -3,8 +3,9 @@ using System.Net.Sockets;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Options;
+using Seedream.Functions.Intake;
 
-namespace Seedream.Functions;
+namespace Seedream.Functions.Webhooks;
 
 /// <summary>Resolves host names for the callback rules (a seam so that a test can make a name resolve to loopback).</summary>
 public class WebhookAddressResolver

@@ -2,6 +2,9 @@ using System.Text;
 using Azure.Storage.Blobs;
 using Azure.Storage.Queues;
 using Microsoft.Extensions.DependencyInjection;
+using Seedream.Functions.Batches;
+using Seedream.Functions.Drops;
+using Seedream.Functions.Jobs;
 using Seedream.Functions.Tests.Drops;
 
 namespace Seedream.Functions.Tests.Batches;

@@ -6,6 +6,8 @@ using Azure.Storage.Queues;
 using Azure.Storage.Queues.Models;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
+using Seedream.Functions.Batches;
+using Seedream.Functions.Jobs;
 
 namespace Seedream.Functions.Tests.Batches;
 

@@ -1,4 +1,5 @@
 using System.Text;
+using Seedream.Functions.Batches;
 
 namespace Seedream.Functions.Tests.Batches;
 

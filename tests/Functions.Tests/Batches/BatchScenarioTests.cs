@@ -2,6 +2,9 @@ using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
+using Seedream.Functions.Batches;
+using Seedream.Functions.Configuration;
+using Seedream.Functions.OpenApi;
 
 namespace Seedream.Functions.Tests.Batches;
 

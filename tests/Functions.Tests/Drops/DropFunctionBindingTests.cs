@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Seedream.Functions.Drops;
 
 namespace Seedream.Functions.Tests.Drops;
 

@@ -4,6 +4,7 @@ using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
 using Azure.Storage.Queues;
 using Microsoft.Extensions.DependencyInjection;
+using Seedream.Functions.Drops;
 
 namespace Seedream.Functions.Tests.Drops;
 

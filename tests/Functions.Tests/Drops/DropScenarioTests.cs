@@ -3,6 +3,8 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Azure.Storage.Queues;
 using Microsoft.Extensions.DependencyInjection;
+using Seedream.Functions.Drops;
+using Seedream.Functions.Events;
 
 namespace Seedream.Functions.Tests.Drops;
 

@@ -1,4 +1,7 @@
 using System.Buffers.Binary;
+using Seedream.Functions.Intake;
+using Seedream.Functions.Storage;
+using Seedream.Functions.Thumbnails;
 
 namespace Seedream.Functions.Tests.Drops;
 

@@ -2,6 +2,10 @@ using System.Text;
 using System.Text.Json.Nodes;
 using Azure.Storage.Blobs;
 using Microsoft.Extensions.DependencyInjection;
+using Seedream.Functions.Drops;
+using Seedream.Functions.Events;
+using Seedream.Functions.Intake;
+using Seedream.Functions.Submissions;
 using Seedream.Functions.Tests.Drops;
 
 namespace Seedream.Functions.Tests.Intake;

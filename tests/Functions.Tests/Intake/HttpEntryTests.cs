@@ -5,6 +5,8 @@ using Microsoft.AspNetCore.Mvc.Abstractions;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Seedream.Functions.Http;
+using Seedream.Functions.Submissions;
 
 namespace Seedream.Functions.Tests.Intake;
 

@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json.Nodes;
+using Seedream.Functions.Intake;
 
 namespace Seedream.Functions.Tests.Intake;
 

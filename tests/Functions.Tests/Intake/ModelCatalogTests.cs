@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
+using Seedream.Functions.Models;
 
 namespace Seedream.Functions.Tests.Intake;
 

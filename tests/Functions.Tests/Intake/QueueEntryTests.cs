@@ -2,6 +2,10 @@ using System.Text;
 using Azure.Storage.Queues;
 using Azure.Storage.Queues.Models;
 using Microsoft.Extensions.DependencyInjection;
+using Seedream.Functions.Events;
+using Seedream.Functions.Intake;
+using Seedream.Functions.Jobs;
+using Seedream.Functions.Submissions;
 
 namespace Seedream.Functions.Tests.Intake;
 

@@ -1,4 +1,5 @@
 using Azure.Storage.Queues.Models;
+using Seedream.Functions.Drops;
 
 namespace Seedream.Functions.Tests;
 

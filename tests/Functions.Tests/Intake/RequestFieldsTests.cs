@@ -1,4 +1,6 @@
 using System.Text.Json.Nodes;
+using Seedream.Functions.Drops;
+using Seedream.Functions.Intake;
 using Seedream.Testing;
 
 namespace Seedream.Functions.Tests.Intake;

@@ -5,6 +5,8 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Seedream.DevHost;
+using Seedream.Functions.Configuration;
+using Seedream.Functions.Telemetry;
 using Seedream.Testing;
 
 namespace Seedream.Functions.Tests.Operations;

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Json.Schema;
+using Seedream.Functions.Events;
 using Seedream.Testing;
 
 namespace Seedream.Functions.Tests.Operations;

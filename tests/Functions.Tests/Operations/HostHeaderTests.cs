@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Primitives;
+using Seedream.Functions.Intake;
 
 namespace Seedream.Functions.Tests.Operations;
 

@@ -1,5 +1,7 @@
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.Logging;
+using Seedream.Functions.Processing;
+using Seedream.Functions.Telemetry;
 
 namespace Seedream.Functions.Tests.Operations;
 
@@ -15,7 +17,7 @@ public sealed class InvocationLogScopeTests
         var provider = new ScopeRecordingProvider();
         using var factory = LoggerFactory.Create(builder => builder.AddProvider(provider));
         var middleware = new InvocationLogScopeMiddleware(factory.CreateLogger<InvocationLogScopeMiddleware>());
-        var appLogger = factory.CreateLogger("Seedream.Functions.GenerationRunner");
+        var appLogger = factory.CreateLogger("Seedream.Functions.Processing.GenerationRunner");
 
         await middleware.Invoke(new InvocationOnly("inv-42"), _ =>
         {

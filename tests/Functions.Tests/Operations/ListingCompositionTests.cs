@@ -2,6 +2,7 @@ using Azure.Data.Tables;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using Seedream.Functions.Listing;
 
 namespace Seedream.Functions.Tests.Operations;
 

@@ -2,6 +2,8 @@ using System.Globalization;
 using System.Text.Json;
 using Azure.Data.Tables;
 using Microsoft.Extensions.DependencyInjection;
+using Seedream.Functions.Jobs;
+using Seedream.Functions.Listing;
 
 namespace Seedream.Functions.Tests.Operations;
 

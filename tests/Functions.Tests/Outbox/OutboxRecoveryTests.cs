@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
+using Seedream.Functions.Events;
 
 namespace Seedream.Functions.Tests.Outbox;
 

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using Seedream.Functions.Pacing;
 
 namespace Seedream.Functions.Tests.Pacing;
 

@@ -1,5 +1,8 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using Seedream.Functions.Events;
+using Seedream.Functions.Jobs;
+using Seedream.Functions.Pacing;
 
 namespace Seedream.Functions.Tests.Pacing;
 

@@ -1,4 +1,8 @@
 using Microsoft.Extensions.DependencyInjection;
+using Seedream.Functions.Configuration;
+using Seedream.Functions.Events;
+using Seedream.Functions.Jobs;
+using Seedream.Functions.Submissions;
 
 namespace Seedream.Functions.Tests.Processing;
 

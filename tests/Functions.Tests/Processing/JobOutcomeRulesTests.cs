@@ -1,3 +1,7 @@
+using Seedream.Functions.Events;
+using Seedream.Functions.Jobs;
+using Seedream.Functions.Processing;
+
 namespace Seedream.Functions.Tests.Processing;
 
 /// <summary>The runner's decisions, without storage: statuses, event types, partial outcomes, losses, retry or fail.</summary>

@@ -1,6 +1,11 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Json.Schema;
+using Seedream.Functions.Drops;
+using Seedream.Functions.Jobs;
+using Seedream.Functions.Listing;
+using Seedream.Functions.Processing;
+using Seedream.Functions.View;
 using Seedream.Testing;
 
 namespace Seedream.Functions.Tests.Processing;

@@ -1,6 +1,10 @@
 using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
+using Seedream.Functions.Events;
+using Seedream.Functions.Jobs;
+using Seedream.Functions.Processing;
+using Seedream.Functions.Submissions;
 
 namespace Seedream.Functions.Tests.Processing;
 

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Seedream.Functions.Configuration;
 
 namespace Seedream.Functions.Tests;
 

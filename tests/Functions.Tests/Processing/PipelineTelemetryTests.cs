@@ -4,6 +4,8 @@ using Microsoft.Extensions.DependencyInjection;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
+using Seedream.Functions.Configuration;
+using Seedream.Functions.Events;
 
 namespace Seedream.Functions.Tests.Processing;
 

@@ -1,5 +1,8 @@
 using System.Text.Json.Nodes;
 using NetVips;
+using Seedream.Functions.Intake;
+using Seedream.Functions.Storage;
+using Seedream.Functions.Thumbnails;
 
 namespace Seedream.Functions.Tests;
 

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.Abstractions;
 using Microsoft.AspNetCore.Routing;
 using NetVips;
+using Seedream.Functions.Thumbnails;
 
 namespace Seedream.Functions.Tests;
 

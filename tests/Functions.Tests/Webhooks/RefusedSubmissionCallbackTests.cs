@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json.Nodes;
 using Azure.Messaging;
+using Seedream.Functions.Events;
 using Seedream.Functions.Tests.Drops;
 
 namespace Seedream.Functions.Tests.Webhooks;

@@ -2,8 +2,9 @@ using System.Text;
 using System.Text.Json;
 using Azure.Messaging;
 using EventGridReceiver;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Seedream.Functions.Webhooks;
 using StandardWebhooks;
 using StandardWebhooks.Diagnostics;
 

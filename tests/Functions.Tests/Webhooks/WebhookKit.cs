@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using Azure.Storage.Queues;
 using EventGridReceiver;
 using Microsoft.Extensions.DependencyInjection;
+using Seedream.Functions.Webhooks;
 
 namespace Seedream.Functions.Tests.Webhooks;
 

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
+using Seedream.Functions.Webhooks;
 
 namespace Seedream.Functions.Tests.Webhooks;
 
