@@ -48,8 +48,9 @@ internal static class SoakBenchmark
     public static readonly TimeSpan DuplicateSettleTime = TimeSpan.FromSeconds(3);
 
     /// <summary>
-    /// Prompt faults (applied on every delivery of that job). Transient ones (500, 429) exhaust the queue's retries and
-    /// end in the poison queue; the others fail items or the whole job at once.
+    /// Prompt faults (applied on every call of that job). A 429 makes the job wait outside the worker until
+    /// Pacing:MaxWait, then fail; every other answer is sent once: an error (400, 500) or a lost answer (reset) fails the
+    /// job at once, item faults fail items.
     /// </summary>
     private static readonly string[] s_faults =
     [
@@ -149,9 +150,10 @@ internal static class SoakBenchmark
 
         var requests = await GetEmulatorRequestsAsync(stack.Emulator, cancellationToken).ConfigureAwait(false);
         var generations = requests.Where(r => r.Method == "POST" && r.Path.Contains("/images/generations", StringComparison.Ordinal)).ToArray();
-        // A generation may have been billed when it was answered 200 or cut off without an answer (reset).
+        // A call may have been billed unless it was refused with a 429: answered 200 or 5xx, or cut off (reset). Only a
+        // 429 may be sent again for the same job (a failure before sending never reaches the emulator).
         var repeated = generations
-            .Where(r => r.ResponseStatus is 200 or 0)
+            .Where(r => r.ResponseStatus != 429)
             .GroupBy(r => JobToken(r.Body))
             .Count(group => group.Key is not null && group.Count() > 1);
 
@@ -177,7 +179,7 @@ internal static class SoakBenchmark
         text.AppendLine($"- Machine: {MarkdownReport.Machine()}");
         text.AppendLine($"- Command: `{MarkdownReport.Command(command)}`");
         text.AppendLine("- Runs: 1 (a soak checks invariants; its throughput is indicative only). Stack: development host in process, Azurite, emulator process, Event Grid receiver; host.json `visibilityTimeout` 1 s and `maxPollingInterval` 100 ms, `Seedream:RequestTimeout` 30 s, `Pipeline:LeaseDuration` 1 min, so faulted jobs end in seconds.");
-        text.AppendLine("- Lost = no completion event; duplicate = more than one completion event for a job; repeated generation = more than one request for the same job that the emulator answered 200 or cut off (reset), from its request log. Peak = VmHWM of the process hosting the app (with the harness and the Event Grid receiver) minus its VmRSS before the stack started.");
+        text.AppendLine("- Lost = no completion event; duplicate = more than one completion event for a job; repeated generation = more than one request for the same job that the emulator did not refuse with a 429 (answered 200, 4xx or 5xx, or cut off: each may have been billed), from its request log. Peak = VmHWM of the process hosting the app (with the harness and the Event Grid receiver) minus its VmRSS before the stack started.");
         text.AppendLine();
         text.Append(MarkdownReport.Table(
             ["jobs", "lost", "non-terminal", "duplicate events", "repeated generations", "generation requests", "statuses", "minutes", "jobs/minute", "peak MB"],

@@ -3,7 +3,7 @@ namespace Seedream.Benchmarks.Tests;
 /// <summary>A tiny soak: every job of the mix, faulted ones included, ends exactly once and is generated at most once.</summary>
 public sealed class SoakBenchmarkTests
 {
-    // Faults that no delivery can get past: a permanent 400, a 500 on every delivery (poison), a lost answer (never repeated).
+    // Faults that fail the job on its one call: a permanent 400, a 500 (answered, so never repeated), a lost answer (never repeated).
     private static readonly string[] s_failingFaults = ["error;status=400;code=InvalidParameter", "internal-error", "reset"];
 
     [Fact]
@@ -20,6 +20,7 @@ public sealed class SoakBenchmarkTests
         Assert.Equal(0, result.NonTerminalJobs);
         // Counted a few visibility timeouts after the last job's first event, so a late duplicate counts too.
         Assert.Equal(0, result.DuplicateCompletionEvents);
+        // No job's call is sent twice unless it was refused with a 429: a 500 or a reset is answered once.
         Assert.Equal(0, result.RepeatedGenerations);
         Assert.Equal(options.Jobs, result.Statuses.Values.Sum());
         Assert.True(result.GenerationRequests >= options.Jobs, $"{result.GenerationRequests} generation requests for {options.Jobs} jobs");

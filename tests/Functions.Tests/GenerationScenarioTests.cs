@@ -167,20 +167,22 @@ public sealed class GenerationScenarioTests(PipelineFixture fixture)
     [Fact]
     public async Task A_message_that_always_fails_ends_in_the_poison_queue_as_one_failed_job_and_one_Failed_event()
     {
-        await using var harness = fixture.CreateHarness();
+        // Nothing listens on the base URL: no request is ever sent, so every delivery may try again (an answered error
+        // would end the job at once, Processing.AnsweredErrorTests); then the poison function ends the job.
+        var deadPort = Seedream.Testing.FreePorts.Take(1)[0];
+        await using var harness = fixture.CreateHarness(new Dictionary<string, string?> { ["Seedream:BaseUrls:0"] = $"http://127.0.0.1:{deadPort}/v1" });
         var generationsBefore = harness.GenerationRequestCount();
-        var job = await harness.SubmitAndRunAsync(TestRequests.Create("a bridge [emulator-fault:internal-error]"));
+        var job = await harness.SubmitAndRunAsync(TestRequests.Create("a bridge nobody can reach"));
         var id = job.GetProperty("id").GetString()!;
 
         Assert.Equal("failed", job.GetProperty("status").GetString());
-        Assert.Equal("InternalServiceError", job.GetProperty("error").GetProperty("code").GetString());
-        // 500 means nothing was generated, so every delivery may try again; then the poison function ends the job.
-        Assert.Equal(PipelineHarness.MaxDequeueCount, harness.GenerationRequestCount() - generationsBefore);
+        Assert.Equal(SeedreamException.NetworkErrorCode, job.GetProperty("error").GetProperty("code").GetString());
+        Assert.Equal(0, harness.GenerationRequestCount() - generationsBefore);
         Assert.Equal(0, await harness.VisibleMessageCountAsync(harness.Storage.GenerationRequestsPoison));
         var failed = Assert.Single(harness.EventsFor(id));
         Assert.Equal(JobEventPublisher.FailedType, failed.Type);
         Assert.Equal($"{id}.failed", failed.Id);
-        Assert.Equal("InternalServiceError", TestRequests.DataOf(failed).GetProperty("error").GetProperty("code").GetString());
+        Assert.Equal(SeedreamException.NetworkErrorCode, TestRequests.DataOf(failed).GetProperty("error").GetProperty("code").GetString());
     }
 
     [Theory]

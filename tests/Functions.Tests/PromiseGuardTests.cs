@@ -36,14 +36,14 @@ public sealed class PromiseGuardTests(PipelineFixture fixture)
     }
 
     /// <summary>
-    /// An error answer means nothing was generated, so the queue may deliver the job again (with backoff); what must not
-    /// happen is the client repeating the POST within a delivery: one POST per delivery, with retries on.
+    /// A gateway error may come after Seedream took the call (and billed it): neither the client, with its 429 retry
+    /// on, nor the queue sends it again. One POST, and the job fails with the answer and advice on paying twice.
     /// </summary>
     [Theory]
     [InlineData(502)]
     [InlineData(503)]
     [InlineData(504)]
-    public async Task The_client_in_the_pipeline_sends_a_call_answered_with_a_gateway_error_once_per_delivery(int status)
+    public async Task The_pipeline_sends_a_call_answered_with_a_gateway_error_once(int status)
     {
         await using var harness = fixture.CreateHarness(new Dictionary<string, string?> { ["Seedream:MaxRateLimitRetries"] = "2" });
         var marker = Guid.NewGuid().ToString("N");
@@ -52,7 +52,10 @@ public sealed class PromiseGuardTests(PipelineFixture fixture)
         var job = await harness.SubmitAndRunAsync(TestRequests.Create(prompt));
 
         Assert.Equal("failed", job.GetProperty("status").GetString());
-        Assert.Equal(Enumerable.Repeat(status, PipelineHarness.MaxDequeueCount), GenerationPosts(harness, marker).Select(post => post.ResponseStatus));
+        Assert.Equal(status, job.GetProperty("error").GetProperty("seedreamStatus").GetInt32());
+        Assert.Contains("may still have been generated and billed", job.GetProperty("error").GetProperty("advice").GetString(), StringComparison.Ordinal);
+        Assert.Equal([status], GenerationPosts(harness, marker).Select(post => post.ResponseStatus));
+        Assert.Equal(JobEventPublisher.FailedType, Assert.Single(harness.EventsFor(job.GetProperty("id").GetString()!)).Type);
     }
 
     [Fact]

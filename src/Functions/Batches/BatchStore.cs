@@ -24,8 +24,7 @@ public sealed class BatchStore
     public const string LineMetadata = "line";
 
     private readonly TimeProvider _time;
-    private readonly SemaphoreSlim _createLock = new(1, 1);
-    private volatile bool _created;
+    private readonly CreateOnce _creation = new();
 
     public BatchStore(BlobServiceClient blobs, QueueServiceClient queues, IOptions<BatchStorageOptions> names, TimeProvider time)
     {
@@ -66,32 +65,12 @@ public sealed class BatchStore
     public static string IndexName(BatchRecord batch) =>
         $"{IndexPrefix}{(DateTimeOffset.MaxValue.UtcTicks - batch.CreatedAt.UtcTicks).ToString("D19", CultureInfo.InvariantCulture)}_{batch.Id}";
 
-    public async ValueTask EnsureCreatedAsync(CancellationToken cancellationToken)
-    {
-        if (_created)
-        {
-            return;
-        }
-
-        await _createLock.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            if (!_created)
-            {
-                await Task.WhenAll(
-                    Container.CreateIfNotExistsAsync(cancellationToken: cancellationToken),
-                    Control.CreateIfNotExistsAsync(cancellationToken: cancellationToken),
-                    Generation.CreateIfNotExistsAsync(cancellationToken: cancellationToken),
-                    GenerationPoison.CreateIfNotExistsAsync(cancellationToken: cancellationToken),
-                    ControlPoison.CreateIfNotExistsAsync(cancellationToken: cancellationToken)).ConfigureAwait(false);
-                _created = true;
-            }
-        }
-        finally
-        {
-            _createLock.Release();
-        }
-    }
+    public ValueTask EnsureCreatedAsync(CancellationToken cancellationToken) => _creation.EnsureAsync(token => Task.WhenAll(
+        Container.CreateIfNotExistsAsync(cancellationToken: token),
+        Control.CreateIfNotExistsAsync(cancellationToken: token),
+        Generation.CreateIfNotExistsAsync(cancellationToken: token),
+        GenerationPoison.CreateIfNotExistsAsync(cancellationToken: token),
+        ControlPoison.CreateIfNotExistsAsync(cancellationToken: token)), cancellationToken);
 
     public async Task<StoredBatch?> GetAsync(string id, CancellationToken cancellationToken)
     {

@@ -15,8 +15,7 @@ public class JobIndex
 {
     private readonly TableClient _table;
     private readonly ILogger<JobIndex> _logger;
-    private readonly SemaphoreSlim _createLock = new(1, 1);
-    private volatile bool _created;
+    private readonly CreateOnce _creation = new();
 
     public JobIndex(TableServiceClient tables, IOptions<JobListingOptions> options, ILogger<JobIndex> logger)
     {
@@ -123,27 +122,7 @@ public class JobIndex
         await _table.UpsertEntityAsync(entry, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
     }
 
-    private async ValueTask EnsureCreatedAsync(CancellationToken cancellationToken)
-    {
-        if (_created)
-        {
-            return;
-        }
-
-        await _createLock.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            if (!_created)
-            {
-                await _table.CreateIfNotExistsAsync(cancellationToken).ConfigureAwait(false);
-                _created = true;
-            }
-        }
-        finally
-        {
-            _createLock.Release();
-        }
-    }
+    private ValueTask EnsureCreatedAsync(CancellationToken cancellationToken) => _creation.EnsureAsync(token => _table.CreateIfNotExistsAsync(token), cancellationToken);
 }
 
 /// <summary>The two calls <see cref="JobStore"/> makes; a store built without an index (none registered) skips them.</summary>

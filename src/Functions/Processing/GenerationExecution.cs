@@ -326,12 +326,16 @@ internal sealed class GenerationExecution
                         Logger.LogWarning("Job {JobId}: Seedream refused the request ({Status} {Code}).", Job.Id, e.Status, e.ErrorCode);
                         await FinishOwnedAsync(JobOutcomeRules.ErrorFrom(e), cancellationToken).ConfigureAwait(false);
                         return PacingOutcome.Answered;
+                    case GenerationFailureAction.FailAnswered:
+                        Logger.LogWarning("Job {JobId}: Seedream answered {Status} {Code}; the call is not repeated (it may have been billed).", Job.Id, e.Status, e.ErrorCode);
+                        await FinishOwnedAsync(JobOutcomeRules.AnsweredFailureError(e), cancellationToken).ConfigureAwait(false);
+                        return PacingOutcome.Answered;
                     case GenerationFailureAction.FailOutcomeUnknown:
                         Logger.LogError(e, "Job {JobId}: the generation call may have reached Seedream but its answer was lost.", Job.Id);
                         await FinishOwnedAsync(JobOutcomeRules.OutcomeUnknownError(e), cancellationToken).ConfigureAwait(false);
                         return PacingOutcome.Answered;
                     default:
-                        // Nothing was generated: free the job, and the queue retries with backoff. Should another
+                        // Nothing can have been generated (a 429, or never sent): free the job, and the queue retries with backoff. Should another
                         // delivery have taken it over meanwhile, that one decides.
                         await _writer.TryWriteAsync(job =>
                         {

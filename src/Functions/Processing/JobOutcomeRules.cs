@@ -11,8 +11,14 @@ public enum GenerationFailureAction
     /// <summary>The call may have reached Seedream and its answer was lost: fail rather than pay twice.</summary>
     FailOutcomeUnknown,
 
-    /// <summary>Nothing was generated (an error answer, or the request was never sent): free the job; the queue retries.</summary>
+    /// <summary>Nothing can have been generated (a 429 refusal, or the request was never sent): free the job; the queue retries.</summary>
     Retry,
+
+    /// <summary>
+    /// Seedream or a gateway in front of it answered an error a later call might not get (5xx, 408): the job fails now
+    /// with that answer, and is not repeated, since the call was sent and may still be generated and billed.
+    /// </summary>
+    FailAnswered,
 }
 
 /// <summary>
@@ -25,6 +31,9 @@ public static class JobOutcomeRules
     public const string ResultLostCode = "ResultLost";
     public const string RetriesExhaustedCode = "RetriesExhausted";
     public const string NoImagesGeneratedCode = "NoImagesGenerated";
+
+    /// <summary>The provider's own code for a failed call (contract §6.1, HTTP 500).</summary>
+    public const string InternalServiceErrorCode = "InternalServiceError";
 
     /// <summary>The most images one response can hold (references count against it).</summary>
     public const int MaxSeriesImages = 15;
@@ -63,7 +72,11 @@ public static class JobOutcomeRules
     public static string TerminalEventType(JobStatus status) =>
         JobOutcomes.Of(status).EventType ?? throw new ArgumentOutOfRangeException(nameof(status), status, "Only terminal statuses have a terminal event.");
 
-    /// <summary>Retry only what cannot have been billed; a call that may have reached Seedream is never repeated unless configured.</summary>
+    /// <summary>
+    /// Retry only what cannot have been billed: a 429 (the provider's table says those requests were refused, not
+    /// processed) or a request that never left (connection refused, DNS, TLS). Any other answer to a sent request fails
+    /// the job at once, and a lost answer is repeated only when configured.
+    /// </summary>
     public static GenerationFailureAction OnGenerationFailure(SeedreamException error, bool regenerateWhenOutcomeUnknown)
     {
         ArgumentNullException.ThrowIfNull(error);
@@ -72,9 +85,38 @@ public static class JobOutcomeRules
             return GenerationFailureAction.Fail;
         }
 
-        return error.Status == 0 && error.MayHaveReachedServer && !regenerateWhenOutcomeUnknown
-            ? GenerationFailureAction.FailOutcomeUnknown
-            : GenerationFailureAction.Retry;
+        if (error.Status == 429 || (error.Status == 0 && !error.MayHaveReachedServer))
+        {
+            return GenerationFailureAction.Retry;
+        }
+
+        if (error.Status == 0)
+        {
+            return regenerateWhenOutcomeUnknown ? GenerationFailureAction.Retry : GenerationFailureAction.FailOutcomeUnknown;
+        }
+
+        // The contract documents no 5xx (nor 408) as refused before processing: 500 InternalServiceError says only
+        // "retry later", and 502/503/504 come from gateways that may have passed the request on, where Seedream can
+        // still generate and bill it. A second POST could pay twice, so the caller decides, with the advice below.
+        return GenerationFailureAction.FailAnswered;
+    }
+
+    /// <summary>
+    /// The error of a job failed by <see cref="GenerationFailureAction.FailAnswered"/>: the answer's code and message, and
+    /// advice on submitting again that says whether the provider itself reported the call failed (nothing billed).
+    /// </summary>
+    public static JobError AnsweredFailureError(SeedreamException error)
+    {
+        ArgumentNullException.ThrowIfNull(error);
+        var reportedByProvider = error.Status == 500 && error.ErrorCode == InternalServiceErrorCode;
+        return ErrorFrom(error) with
+        {
+            Advice = reportedByProvider
+                ? "Seedream reported that the generation failed (InternalServiceError): nothing was generated or billed, so it is safe to submit the request again. "
+                    + "It was not repeated automatically because a repeated call is billed again."
+                : $"Seedream or a gateway in front of it answered {error.Status} after the request was sent: the images may still have been generated and billed, "
+                    + "and they cannot be recovered. It was not repeated automatically; submit the request again only if paying twice is acceptable.",
+        };
     }
 
     /// <summary>

@@ -8,8 +8,7 @@ namespace Seedream.Functions.Storage;
 /// <summary>The pipeline's containers and queues; creates them on first use when missing.</summary>
 public sealed class PipelineStorage
 {
-    private readonly SemaphoreSlim _createLock = new(1, 1);
-    private volatile bool _created;
+    private readonly CreateOnce _creation = new();
 
     public PipelineStorage(BlobServiceClient blobService, QueueServiceClient queueService, IOptions<PipelineStorageOptions> options)
     {
@@ -31,31 +30,11 @@ public sealed class PipelineStorage
 
     public QueueClient GenerationRequestsPoison { get; }
 
-    public async ValueTask EnsureCreatedAsync(CancellationToken cancellationToken)
-    {
-        if (_created)
-        {
-            return;
-        }
-
-        await _createLock.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            if (!_created)
-            {
-                await Task.WhenAll(
-                    Jobs.CreateIfNotExistsAsync(cancellationToken: cancellationToken),
-                    Images.CreateIfNotExistsAsync(cancellationToken: cancellationToken),
-                    GenerationRequests.CreateIfNotExistsAsync(cancellationToken: cancellationToken),
-                    GenerationRequestsPoison.CreateIfNotExistsAsync(cancellationToken: cancellationToken)).ConfigureAwait(false);
-                _created = true;
-            }
-        }
-        finally
-        {
-            _createLock.Release();
-        }
-    }
+    public ValueTask EnsureCreatedAsync(CancellationToken cancellationToken) => _creation.EnsureAsync(token => Task.WhenAll(
+        Jobs.CreateIfNotExistsAsync(cancellationToken: token),
+        Images.CreateIfNotExistsAsync(cancellationToken: token),
+        GenerationRequests.CreateIfNotExistsAsync(cancellationToken: token),
+        GenerationRequestsPoison.CreateIfNotExistsAsync(cancellationToken: token)), cancellationToken);
 }
 
 /// <summary>The one place that fixes how the app encodes queue messages; host.json's <c>messageEncoding</c> must agree.</summary>

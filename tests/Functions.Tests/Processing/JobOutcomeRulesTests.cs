@@ -87,8 +87,14 @@ public sealed class JobOutcomeRulesTests
     [Theory]
     [InlineData(400, false, false, GenerationFailureAction.Fail)]
     [InlineData(401, false, false, GenerationFailureAction.Fail)]
-    [InlineData(429, false, false, GenerationFailureAction.Retry)]
-    [InlineData(500, false, false, GenerationFailureAction.Retry)]
+    [InlineData(429, true, false, GenerationFailureAction.Retry)]
+    [InlineData(500, true, false, GenerationFailureAction.FailAnswered)]
+    [InlineData(500, true, true, GenerationFailureAction.FailAnswered)]
+    [InlineData(502, true, false, GenerationFailureAction.FailAnswered)]
+    [InlineData(503, true, false, GenerationFailureAction.FailAnswered)]
+    [InlineData(504, true, false, GenerationFailureAction.FailAnswered)]
+    [InlineData(504, true, true, GenerationFailureAction.FailAnswered)]
+    [InlineData(408, true, false, GenerationFailureAction.FailAnswered)]
     [InlineData(0, false, false, GenerationFailureAction.Retry)]
     [InlineData(0, true, false, GenerationFailureAction.FailOutcomeUnknown)]
     [InlineData(0, true, true, GenerationFailureAction.Retry)]
@@ -96,6 +102,38 @@ public sealed class JobOutcomeRulesTests
     {
         var error = CreateSeedreamException(status, mayHaveReachedServer);
         Assert.Equal(expected, JobOutcomeRules.OnGenerationFailure(error, regenerate));
+    }
+
+    [Theory]
+    [InlineData(500, "InternalServiceError")]
+    [InlineData(503, "ServerOverloaded")]
+    [InlineData(502, null)]
+    public void Answered_errors_with_a_transient_code_are_never_retried_whatever_the_code(int status, string? code)
+    {
+        // The provider's own 500 and an overload code relayed with a 5xx are not 429 refusals: the call was processed.
+        var error = CreateSeedreamException(status, mayHaveReachedServer: true, code);
+        Assert.True(error.IsTransient);
+        Assert.Equal(GenerationFailureAction.FailAnswered, JobOutcomeRules.OnGenerationFailure(error, regenerateWhenOutcomeUnknown: true));
+    }
+
+    [Fact]
+    public void A_provider_reported_500_says_resubmitting_is_safe_and_a_gateway_error_warns_of_paying_twice()
+    {
+        var internalError = JobOutcomeRules.AnsweredFailureError(SeedreamModelFactory.SeedreamException(500, "InternalServiceError", "The service encountered an unexpected internal error.", requestId: "req-1"));
+        Assert.Equal("InternalServiceError", internalError.Code);
+        Assert.Equal("The service encountered an unexpected internal error.", internalError.Message);
+        Assert.Equal(500, internalError.SeedreamStatus);
+        Assert.Equal("req-1", internalError.SeedreamRequestId);
+        Assert.Contains("safe to submit the request again", internalError.Advice, StringComparison.Ordinal);
+
+        foreach (var status in new[] { 502, 503, 504, 408 })
+        {
+            var gateway = JobOutcomeRules.AnsweredFailureError(SeedreamModelFactory.SeedreamException(status, null, "Bad gateway"));
+            Assert.Equal($"Http{status}", gateway.Code);
+            Assert.Equal(status, gateway.SeedreamStatus);
+            Assert.Contains("may still have been generated and billed", gateway.Advice, StringComparison.Ordinal);
+            Assert.DoesNotContain("safe to submit", gateway.Advice, StringComparison.Ordinal);
+        }
     }
 
     [Fact]
