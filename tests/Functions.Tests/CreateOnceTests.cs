@@ -1,3 +1,5 @@
+using Seedream.Functions.Storage;
+
 namespace Seedream.Functions.Tests;
 
 /// <summary>The create-once gate the stores share: one creation for concurrent callers, tried again after a failure.</summary>

@@ -6,6 +6,7 @@ using Azure.Storage.Blobs.Models;
 using Azure.Storage.Queues;
 using Microsoft.Extensions.Options;
 using Seedream.Functions.Jobs;
+using Seedream.Functions.Storage;
 
 namespace Seedream.Functions.Batches;
 

@@ -3,6 +3,7 @@ using Azure.Data.Tables;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Seedream.Functions.Jobs;
+using Seedream.Functions.Storage;
 
 namespace Seedream.Functions.Listing;
 

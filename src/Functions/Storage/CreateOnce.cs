@@ -1,4 +1,4 @@
-namespace Seedream.Functions;
+namespace Seedream.Functions.Storage;
 
 /// <summary>
 /// Runs a creation step (containers, queues, a table) once per owner: the first caller creates, callers arriving

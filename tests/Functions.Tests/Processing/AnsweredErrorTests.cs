@@ -1,3 +1,5 @@
+using Seedream.Functions.Events;
+using Seedream.Functions.Jobs;
 using SeedreamEmulator;
 
 namespace Seedream.Functions.Tests.Processing;
