@@ -21,22 +21,24 @@ public static class BackgroundLogScenario
 {
     private const string FailedType = "Seedream.ImageSeries.Failed";
 
-    public static async Task<BackgroundLogLines> RunAsync(Func<string, QueueMessageEncoding, QueueClient> queue, EventGridReceiverServer events, TimeSpan timeout)
+    /// <param name="requestsQueue">The <c>GenerationRequestsQueue</c> setting of the app under test.</param>
+    public static async Task<BackgroundLogLines> RunAsync(
+        Func<string, QueueMessageEncoding, QueueClient> queue, EventGridReceiverServer events, TimeSpan timeout, string requestsQueue = "generation-requests")
     {
         ArgumentNullException.ThrowIfNull(queue);
         ArgumentNullException.ThrowIfNull(events);
         var nonce = Guid.NewGuid().ToString("N")[..16];
-        var inside = await RefusedJobAsync(queue("generation-requests", QueueMessageEncoding.Base64), "logprobe-in-" + nonce, events, timeout);
-        var background = await RefusedJobAsync(queue("generation-requests-poison", QueueMessageEncoding.Base64), "logprobe-bg-" + nonce, events, timeout);
+        var inside = await RefusedJobAsync(queue(requestsQueue, QueueMessageEncoding.Base64), "logprobe-in-" + nonce, events, timeout);
+        var background = await RefusedJobAsync(queue(requestsQueue + "-poison", QueueMessageEncoding.Base64), "logprobe-bg-" + nonce, events, timeout);
 
-        var raw = queue("generation-requests-poison", QueueMessageEncoding.None);
+        var raw = queue(requestsQueue + "-poison", QueueMessageEncoding.None);
         var sent = (await raw.SendMessageAsync("logprobe {not} base64 ~~ " + nonce)).Value;
-        await events.WaitForEventsAsync(e => e.Type == FailedType && e.Subject == $"queues/generation-requests-poison/messages/{sent.MessageId}", timeout: timeout);
+        await events.WaitForEventsAsync(e => e.Type == FailedType && e.Subject == $"queues/{requestsQueue}-poison/messages/{sent.MessageId}", timeout: timeout);
 
         return new BackgroundLogLines(
             $"Queued request refused; job {inside} fails",
             $"Queued request refused; job {background} fails",
-            $"Message {sent.MessageId} of queue generation-requests-poison dead-lettered (UndecodableMessage)");
+            $"Message {sent.MessageId} of queue {requestsQueue}-poison dead-lettered (UndecodableMessage)");
     }
 
     /// <summary>Sends a body that names its job but is no request, and waits for that job's Failed event.</summary>
