@@ -1,7 +1,5 @@
 using Azure.Storage.Queues;
 using Microsoft.Extensions.Configuration.Memory;
-using Microsoft.Extensions.Logging.Console;
-using Microsoft.Extensions.Options;
 using Seedream.Functions;
 
 namespace Seedream.DevHost;
@@ -131,14 +129,10 @@ public static class FunctionsDevHost
     private static void ShowWhatTheFunctionsHostShows(WebApplicationBuilder builder)
     {
         var showAll = builder.Configuration.GetValue<bool>(ShowBackgroundLinesSetting);
-        var plain = builder.Services.Single(d => d.ServiceType == typeof(ILoggerProvider) && d.ImplementationType == typeof(ConsoleLoggerProvider));
-        builder.Services.Remove(plain);
-        builder.Services.AddSingleton<ILoggerProvider>(services => new ScopeFilteredLoggerProvider(
-            new ConsoleLoggerProvider(services.GetRequiredService<IOptionsMonitor<ConsoleLoggerOptions>>(), services.GetServices<ConsoleFormatter>()),
-            (category, level, insideInvocation) =>
-                s_hostCategories.Any(prefix => category.StartsWith(prefix, StringComparison.Ordinal)) || HostConsoleLines.ShownByHost(level, insideInvocation) ? LineVerdict.Write
-                : showAll ? LineVerdict.WriteMarked
-                : LineVerdict.Drop));
+        builder.Logging.FilterConsoleByInvocation((category, level, insideInvocation) =>
+            s_hostCategories.Any(prefix => category.StartsWith(prefix, StringComparison.Ordinal)) || HostConsoleLines.ShownByHost(level, insideInvocation) ? LineVerdict.Write
+            : showAll ? LineVerdict.WriteMarked
+            : LineVerdict.Drop);
     }
 
     private static string LocalEnvironmentName() =>

@@ -58,14 +58,23 @@ public static class HostConsoleLines
             console.ColorBehavior = LoggerColorBehavior.Disabled; // the host adds its own time and level
         });
         logging.Services.Configure<ConsoleLoggerOptions>(console => console.LogToStandardErrorThreshold = LogLevel.Error);
+        return logging.FilterConsoleByInvocation((_, level, insideInvocation) => !insideInvocation && ShownByHost(level, insideInvocation) ? LineVerdict.Write : LineVerdict.Drop);
+    }
+
+    /// <summary>
+    /// Replaces the console logger added by <c>AddConsole</c>/<c>AddSimpleConsole</c> (same options and formatters) with
+    /// one that writes a line only as <paramref name="rule"/> decides (category, level, inside an invocation).
+    /// </summary>
+    public static ILoggingBuilder FilterConsoleByInvocation(this ILoggingBuilder logging, Func<string, LogLevel, bool, LineVerdict> rule)
+    {
+        ArgumentNullException.ThrowIfNull(logging);
         foreach (var plain in logging.Services.Where(d => d.ServiceType == typeof(ILoggerProvider) && d.ImplementationType == typeof(ConsoleLoggerProvider)).ToList())
         {
             logging.Services.Remove(plain);
         }
 
         logging.Services.AddSingleton<ILoggerProvider>(services => new ScopeFilteredLoggerProvider(
-            new ConsoleLoggerProvider(services.GetRequiredService<IOptionsMonitor<ConsoleLoggerOptions>>(), services.GetServices<ConsoleFormatter>()),
-            (_, level, insideInvocation) => !insideInvocation && ShownByHost(level, insideInvocation) ? LineVerdict.Write : LineVerdict.Drop));
+            new ConsoleLoggerProvider(services.GetRequiredService<IOptionsMonitor<ConsoleLoggerOptions>>(), services.GetServices<ConsoleFormatter>()), rule));
         return logging;
     }
 
