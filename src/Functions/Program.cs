@@ -18,4 +18,7 @@ builder.Services.AddSeedreamPipeline(builder.Configuration);
 // own "System.Net.Http.HttpClient"/"Polly" levels no longer match: quiet them here, so the console shows job steps.
 builder.Logging.AddFilter("System.Net.Http.HttpClient", LogLevel.Warning).AddFilter("Polly", LogLevel.Warning)
     .AddFilter("Azure.Core", LogLevel.Warning).AddFilter("Azure.Storage", LogLevel.Warning);
+// The host drops lines outside an invocation (background services); their warnings go to standard output, which the
+// host logs as Host.Function.Console (https://github.com/Azure/azure-functions-dotnet-worker/issues/702; see the class).
+builder.Logging.AddBackgroundLinesForHostConsole();
 builder.Build().Run();

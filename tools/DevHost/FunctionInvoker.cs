@@ -1,12 +1,26 @@
 using System.Reflection;
 using System.Runtime.ExceptionServices;
+using Seedream.Functions;
 
 namespace Seedream.DevHost;
 
 /// <summary>Creates the function class with constructor DI (as the isolated worker does) and calls the method.</summary>
 internal static class FunctionInvoker
 {
+    /// <summary>
+    /// Calls the function inside a log scope naming a new invocation id, as the app's InvocationLogScopeMiddleware does
+    /// in the worker: the console then tells a line of an invocation from a background service's (HostConsoleLines).
+    /// </summary>
     public static async Task<object?> InvokeAsync(FunctionDefinition function, IServiceProvider services, object?[] arguments)
+    {
+        var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger(FunctionsDevHost.FunctionLogCategory(function.Name));
+        using (logger.BeginScope(new[] { new KeyValuePair<string, object>(InvocationLogScopeMiddleware.InvocationIdKey, Guid.NewGuid().ToString()) }))
+        {
+            return await InvokeInScopeAsync(function, services, arguments).ConfigureAwait(false);
+        }
+    }
+
+    private static async Task<object?> InvokeInScopeAsync(FunctionDefinition function, IServiceProvider services, object?[] arguments)
     {
         var instance = function.Method.IsStatic ? null : ActivatorUtilities.CreateInstance(services, function.FunctionType);
         try

@@ -1,5 +1,6 @@
 using Azure.Storage.Queues;
 using Microsoft.Extensions.Configuration.Memory;
+using Seedream.Functions;
 
 namespace Seedream.DevHost;
 
@@ -94,6 +95,7 @@ public static class FunctionsDevHost
             console.SingleLine = true;
             console.TimestampFormat = "HH:mm:ss ";
         });
+        ShowWhatTheFunctionsHostShows(builder);
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
 
         // host.json logging.logLevel: "default" is the minimum, other keys are category prefixes (the most specific
@@ -111,6 +113,26 @@ public static class FunctionsDevHost
         {
             builder.Logging.AddFilter(string.Equals(category, "default", StringComparison.OrdinalIgnoreCase) ? null : category, level);
         }
+    }
+
+    /// <summary>Shows the app's lines outside an invocation only as the Functions host does, unless this setting is true.</summary>
+    public const string ShowBackgroundLinesSetting = "DevHost:ShowBackgroundLines";
+
+    /// <summary>Categories of this host's own lines (the Functions host's own lines are always shown).</summary>
+    private static readonly string[] s_hostCategories = ["Function.", "Seedream.DevHost", "Microsoft.Hosting.", "Microsoft.Extensions.Hosting", "Microsoft.AspNetCore"];
+
+    /// <summary>
+    /// The Functions host shows an app line outside an invocation only from a warning up (HostConsoleLines): a
+    /// background service's information line printed here would be a line nobody sees in Azure. The console logger is
+    /// wrapped so that those lines are dropped, or printed marked when <see cref="ShowBackgroundLinesSetting"/> is true.
+    /// </summary>
+    private static void ShowWhatTheFunctionsHostShows(WebApplicationBuilder builder)
+    {
+        var showAll = builder.Configuration.GetValue<bool>(ShowBackgroundLinesSetting);
+        builder.Logging.FilterConsoleByInvocation((category, level, insideInvocation) =>
+            s_hostCategories.Any(prefix => category.StartsWith(prefix, StringComparison.Ordinal)) || HostConsoleLines.ShownByHost(level, insideInvocation) ? LineVerdict.Write
+            : showAll ? LineVerdict.WriteMarked
+            : LineVerdict.Drop);
     }
 
     private static string LocalEnvironmentName() =>

@@ -89,6 +89,7 @@ public sealed class DeadLetters
             Subject = $"queues/{letter.Queue}/messages/{letter.MessageId}",
         };
         await _events.SendEventAsync(cloudEvent, cancellationToken).ConfigureAwait(false);
-        _logger.LogInformation("Message {MessageId} of queue {Queue} dead-lettered ({Code}): {Reason}", LogText.Cut(letter.MessageId, 64), letter.Queue, letter.Code, LogText.Cut(letter.Reason, 300));
+        // A warning: the message produced no job, and warnings of background services reach the host console (HostConsoleLines).
+        _logger.LogWarning("Message {MessageId} of queue {Queue} dead-lettered ({Code}): {Reason}", LogText.Cut(letter.MessageId, 64), letter.Queue, letter.Code, LogText.Cut(letter.Reason, 300));
     }
 }
