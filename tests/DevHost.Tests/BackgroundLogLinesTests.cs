@@ -3,6 +3,7 @@ using System.Text;
 using Azure.Storage.Queues;
 using EventGridReceiver;
 using Seedream.Functions;
+using Seedream.Functions.Telemetry;
 using Seedream.Testing;
 
 namespace Seedream.DevHost.Tests;

@@ -1,6 +1,7 @@
 using System.Reflection;
 using System.Runtime.ExceptionServices;
 using Seedream.Functions;
+using Seedream.Functions.Telemetry;
 
 namespace Seedream.DevHost;
 

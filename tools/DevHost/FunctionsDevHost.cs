@@ -1,6 +1,7 @@
 using Azure.Storage.Queues;
 using Microsoft.Extensions.Configuration.Memory;
 using Seedream.Functions;
+using Seedream.Functions.Telemetry;
 
 namespace Seedream.DevHost;
 

@@ -3,7 +3,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Console;
 using Microsoft.Extensions.Options;
 
-namespace Seedream.Functions;
+namespace Seedream.Functions.Telemetry;
 
 /// <summary>
 /// Which worker log lines the Functions host shows (its console, Log Stream, its log pipeline). A line sent over the

@@ -1,5 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Seedream.Functions.Intake;
+using Seedream.Functions.Telemetry;
 
 namespace Seedream.Functions.Tests.Operations;
 
