@@ -7,6 +7,7 @@ using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using EventGridReceiver;
 using SeedreamEmulator;
+using Seedream.Functions;
 using Seedream.Testing;
 
 namespace Seedream.Benchmarks;
@@ -104,9 +105,9 @@ internal static partial class BatchRunBenchmark
             var progressAt = TimeSpan.Zero;
             while (true)
             {
-                batch = await GetBatchAsync(host, id, deadline.Token).ConfigureAwait(false);
+                batch = await GetBatchAsync(host, id, cancellationToken).ConfigureAwait(false);
                 var status = batch["status"]!.GetValue<string>();
-                if (status is "completed" or "failed" or "cancelled" or "expired")
+                if (BatchStatusNames.IsFinished(status))
                 {
                     break;
                 }
@@ -216,8 +217,10 @@ internal static partial class BatchRunBenchmark
             {
                 return JsonNode.Parse(await host.Http.GetStringAsync(new Uri($"api/batches/{id}", UriKind.Relative), cancellationToken).ConfigureAwait(false))!;
             }
-            catch (HttpRequestException) when (!cancellationToken.IsCancellationRequested)
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
             {
+                // A host restarting after a kill refuses the connection; a host starved of CPU (a loaded machine) can
+                // take longer than the client's timeout to answer: both are looked at again, not the end of the run.
                 await Task.Delay(200, cancellationToken).ConfigureAwait(false);
             }
         }
