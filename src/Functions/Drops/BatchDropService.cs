@@ -9,7 +9,7 @@ namespace Seedream.Functions;
 /// goes through the same fan-out as <c>POST /api/batches</c>. The batch id derives from the blob's identity, so a
 /// redelivered event finds its batch instead of creating another; the drop is marked with the batch id and status, or
 /// with the error when the file is refused (a dead-letter record then keeps the trace). The batch record keeps the
-/// blob as its source, and <see cref="BatchDropOutcomeMarker"/> marks the final status when the batch ends.
+/// blob as its source, and <see cref="DropOutcomeMarker"/> marks the final status when the batch ends.
 /// </summary>
 public sealed class BatchDropService
 {
