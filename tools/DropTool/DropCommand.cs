@@ -13,8 +13,8 @@ internal sealed record DropCommand(
 
         Uploads <file> to the local inbox container (Azurite) and enqueues its Microsoft.Storage.BlobCreated event on the
         inbox event queue exactly as Event Grid's storage-queue destination would (event JSON, base64), then waits for
-        the drop's job to end and prints its id and outcome (from the marks on the blob).
-          <file>           a generation request (*.json) or an image (png, jpeg, webp, ...)
+        the drop's job (or batch) to end and prints its id and outcome (from the marks on the blob).
+          <file>           a generation request (*.json), a batch file (*.jsonl) or an image (png, jpeg, webp, ...)
           --name           blob name in the inbox (default: the file name); JSON requests name other inbox blobs in "image"
           --prompt         image drops: the prompt (metadata "prompt"); --meta sets any other parameter (model, size, seed, ...)
           --cloudevents    deliver the event in the CloudEvents 1.0 schema instead of the Event Grid schema

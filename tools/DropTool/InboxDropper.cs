@@ -11,6 +11,7 @@ internal sealed class InboxDropper(BlobContainerClient inbox, QueueClient events
     private static readonly Dictionary<string, string> ContentTypes = new(StringComparer.OrdinalIgnoreCase)
     {
         [".json"] = "application/json",
+        [".jsonl"] = "application/jsonl",
         [".png"] = "image/png",
         [".jpg"] = "image/jpeg",
         [".jpeg"] = "image/jpeg",

@@ -62,25 +62,30 @@ try
         return 0;
     }
 
-    // The app marks the blob with its job id when it creates the job, and with the outcome when the job ends.
+    // The app marks the blob with its job (or batch) id when it creates it, and with the outcome when it ends.
+    var isBatch = BatchDropService.IsBatchFile(command.BlobName);
+    var (idKey, kind, route) = isBatch ? (BatchDropService.BatchIdKey, "batch", "batches") : (InboxStore.JobIdKey, "job", "generations");
     var deadline = DateTimeOffset.UtcNow + command.Wait;
-    string? announcedJob = null;
+    string? announced = null;
     while (DateTimeOffset.UtcNow < deadline)
     {
         var marks = await dropper.MetadataAsync(command.BlobName, cancellation.Token) ?? new Dictionary<string, string>();
-        if (marks.TryGetValue("seedream_job_id", out var jobId) && jobId != announcedJob)
+        if (marks.TryGetValue(idKey, out var id) && id != announced)
         {
-            announcedJob = jobId;
-            Console.WriteLine($"job {jobId}: status at /api/generations/{jobId}");
+            announced = id;
+            Console.WriteLine($"{kind} {id}: status at /api/{route}/{id}");
         }
 
-        if (marks.TryGetValue("seedream_status", out var status) && JobOutcomes.IsFinal(status))
+        if (marks.TryGetValue(InboxStore.StatusKey, out var status) && (isBatch ? BatchStatusNames.IsFinished(status) : JobOutcomes.IsFinal(status)))
         {
-            var failure = marks.TryGetValue("seedream_error", out var message) && marks.TryGetValue("seedream_error_code", out var code)
+            var failure = marks.TryGetValue(InboxStore.ErrorKey, out var message) && marks.TryGetValue(InboxStore.ErrorCodeKey, out var code)
                 ? $": {code} {Uri.UnescapeDataString(message)}"
                 : string.Empty;
-            Console.WriteLine($"job {jobId} {status}{failure}");
-            return JobOutcomes.Of(status).IsFailure ? 1 : 0;
+            Console.WriteLine($"{kind} {id} {status}{failure}");
+            var failed = isBatch
+                ? BatchStatusNames.TryParse(status, out var batchStatus) && BatchStatusNames.IsFailure(batchStatus)
+                : JobOutcomes.Of(status).IsFailure;
+            return failed ? 1 : 0;
         }
 
         await Task.Delay(TimeSpan.FromMilliseconds(500), cancellation.Token);

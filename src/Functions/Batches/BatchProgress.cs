@@ -27,18 +27,21 @@ public sealed class BatchProgress : IJobEndedHandler
     private readonly JobStore _jobs;
     private readonly BatchViewFactory _views;
     private readonly BatchEventPublisher _events;
+    private readonly IReadOnlyList<IBatchEndedHandler> _endedHandlers;
     private readonly BatchOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger<BatchProgress> _logger;
 
     public BatchProgress(
-        BatchStore batches, PipelineStorage storage, JobStore jobs, BatchViewFactory views, BatchEventPublisher events, IOptions<BatchOptions> options, TimeProvider time, ILogger<BatchProgress> logger)
+        BatchStore batches, PipelineStorage storage, JobStore jobs, BatchViewFactory views, BatchEventPublisher events, IEnumerable<IBatchEndedHandler> endedHandlers,
+        IOptions<BatchOptions> options, TimeProvider time, ILogger<BatchProgress> logger)
     {
         _batches = batches;
         _storage = storage;
         _jobs = jobs;
         _views = views;
         _events = events;
+        _endedHandlers = endedHandlers.ToList();
         _options = options.Value;
         _time = time;
         _logger = logger;
@@ -287,12 +290,20 @@ public sealed class BatchProgress : IJobEndedHandler
         await EnsureEventAsync(batchId, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Publishes the batch's event unless it went out already (a republish after a crash carries the same id).</summary>
+    /// <summary>
+    /// Runs the batch-ended hooks and publishes the batch's event, unless it went out already (a republish after a crash
+    /// carries the same id and runs the hooks again).
+    /// </summary>
     private async Task EnsureEventAsync(string batchId, CancellationToken cancellationToken)
     {
         if (await _batches.GetAsync(batchId, cancellationToken).ConfigureAwait(false) is not { Batch: { TerminalEvent: { PublishedAt: null } } batch })
         {
             return;
+        }
+
+        foreach (var handler in _endedHandlers)
+        {
+            await handler.OnBatchEndedAsync(batch, cancellationToken).ConfigureAwait(false);
         }
 
         await _events.PublishAsync(batch, await _views.CreateAsync(batch, null, string.Empty, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);

@@ -37,10 +37,34 @@ public enum BatchStatus
     Cancelled,
 }
 
-/// <summary>The API's name of a batch status (<c>in_progress</c>).</summary>
+/// <summary>The API's names of batch statuses (<c>in_progress</c>) and which of them end a batch: the one list of both.</summary>
 public static class BatchStatusNames
 {
     public static string NameOf(BatchStatus status) => System.Text.Json.JsonNamingPolicy.SnakeCaseLower.ConvertName(status.ToString());
+
+    /// <summary>The statuses a batch ends in; its results files and its one event follow.</summary>
+    public static bool IsFinished(BatchStatus status) => status is BatchStatus.Completed or BatchStatus.Failed or BatchStatus.Expired or BatchStatus.Cancelled;
+
+    /// <summary>For tools that see only the name (the drop tool polls blob metadata): final when this version knows it as final.</summary>
+    public static bool IsFinished(string? name) => TryParse(name, out var status) && IsFinished(status);
+
+    /// <summary>Ended without running every line: nothing valid to run, or the completion window closed.</summary>
+    public static bool IsFailure(BatchStatus status) => status is BatchStatus.Failed or BatchStatus.Expired;
+
+    public static bool TryParse(string? name, out BatchStatus status)
+    {
+        foreach (var candidate in Enum.GetValues<BatchStatus>())
+        {
+            if (NameOf(candidate) == name)
+            {
+                status = candidate;
+                return true;
+            }
+        }
+
+        status = default;
+        return false;
+    }
 }
 
 /// <summary>
@@ -76,6 +100,9 @@ public sealed class BatchRecord
 
     public string? TraceParent { get; set; }
 
+    /// <summary>The inbox blob the batch was dropped as (marked with the batch's end); null for <c>POST /api/batches</c>.</summary>
+    public SourceBlob? Source { get; set; }
+
     /// <summary>Bytes of the staged input.</summary>
     public long InputBytes { get; set; }
 
@@ -100,7 +127,7 @@ public sealed class BatchRecord
     public TerminalEvent? TerminalEvent { get; set; }
 
     [JsonIgnore]
-    public bool IsFinished => Status is BatchStatus.Completed or BatchStatus.Failed or BatchStatus.Expired or BatchStatus.Cancelled;
+    public bool IsFinished => BatchStatusNames.IsFinished(Status);
 
     /// <summary>Cancelled or expired: no further line may reach Seedream.</summary>
     [JsonIgnore]

@@ -80,10 +80,12 @@ public sealed partial class BatchSubmissionService
 
     /// <summary>
     /// A batch from a <c>.jsonl</c> drop: the id derives from the blob's identity (<paramref name="batchId"/>), the
-    /// default completion window, no metadata. The caller looks for an existing batch of that id first.
+    /// default completion window, no metadata; the record keeps <paramref name="source"/> so that the blob is marked with
+    /// the batch's end. The caller looks for an existing batch of that id first.
     /// </summary>
-    public async Task<BatchSubmission> SubmitDropAsync(string batchId, Stream body, string traceParent, CancellationToken cancellationToken)
+    public async Task<BatchSubmission> SubmitDropAsync(string batchId, SourceBlob source, Stream body, string traceParent, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(body);
         var window = _options.DefaultCompletionWindow;
         var batch = new BatchRecord
@@ -94,6 +96,7 @@ public sealed partial class BatchSubmissionService
             CompletionWindow = $"{(long)window.TotalHours}h",
             Deadline = _time.GetUtcNow() + window,
             TraceParent = traceParent,
+            Source = source,
         };
         return await StageAsync(batch, body, cancellationToken).ConfigureAwait(false);
     }

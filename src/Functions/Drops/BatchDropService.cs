@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Azure;
 using Azure.Storage.Queues.Models;
 using Microsoft.Extensions.Logging;
@@ -12,7 +11,8 @@ namespace Seedream.Functions.Drops;
 /// A drop whose name ends in <c>.jsonl</c> is a batch file: it is streamed from the inbox into the batch's input and
 /// goes through the same fan-out as <c>POST /api/batches</c>. The batch id derives from the blob's identity, so a
 /// redelivered event finds its batch instead of creating another; the drop is marked with the batch id and status, or
-/// with the error when the file is refused (a dead-letter record then keeps the trace).
+/// with the error when the file is refused (a dead-letter record then keeps the trace). The batch record keeps the
+/// blob as its source, and <see cref="DropOutcomeMarker"/> marks the final status when the batch ends.
 /// </summary>
 public sealed class BatchDropService
 {
@@ -64,7 +64,7 @@ public sealed class BatchDropService
         try
         {
             await using var body = await _inbox.OpenReadAsync(blob, cancellationToken).ConfigureAwait(false);
-            submission = await _submissions.SubmitDropAsync(batchId, body, PipelineTelemetry.CurrentOrNewTraceParent(null), cancellationToken).ConfigureAwait(false);
+            submission = await _submissions.SubmitDropAsync(batchId, source, body, PipelineTelemetry.CurrentOrNewTraceParent(null), cancellationToken).ConfigureAwait(false);
         }
         catch (RequestFailedException e) when (e.Status is 404 or 412)
         {
@@ -115,15 +115,31 @@ public sealed class BatchDropService
         return true;
     }
 
-    private Task MarkAsync(string blobName, BatchRecord batch, CancellationToken cancellationToken) =>
-        _inbox.MarkAsync(blobName, batch.Id, new Dictionary<string, string?>
+    /// <summary>The marks of a batch drop: the batch id, its status as the API writes it, and the error when the batch failed.</summary>
+    public static IReadOnlyDictionary<string, string?> MarksFor(BatchRecord batch)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        return new Dictionary<string, string?>
         {
             [BatchIdKey] = batch.Id,
-            [InboxStore.StatusKey] = StatusName(batch.Status),
-        }, cancellationToken);
+            [InboxStore.StatusKey] = BatchStatusNames.NameOf(batch.Status),
+            [InboxStore.ErrorCodeKey] = batch.Error?.Code,
+            [InboxStore.ErrorKey] = batch.Error?.Message,
+        };
+    }
 
-    /// <summary>The status as the API writes it (validating, in_progress, …).</summary>
-    private static string StatusName(BatchStatus status) => JsonSerializer.Serialize(status).Trim('"');
+    /// <summary>
+    /// Marks the drop with the batch as read. A small batch can end between that read and the mark, and the ended hook's
+    /// mark may land first: the record is read again after a mark that is not final, so the last mark is the end.
+    /// </summary>
+    private async Task MarkAsync(string blobName, BatchRecord batch, CancellationToken cancellationToken)
+    {
+        await _inbox.MarkAsync(blobName, batch.Id, MarksFor(batch), cancellationToken).ConfigureAwait(false);
+        if (!batch.IsFinished && await _batches.GetAsync(batch.Id, cancellationToken).ConfigureAwait(false) is { Batch: { IsFinished: true } ended })
+        {
+            await _inbox.MarkAsync(blobName, batch.Id, MarksFor(ended), cancellationToken).ConfigureAwait(false);
+        }
+    }
 
     private async Task RefuseAsync(string blobName, string batchId, string reason, string queue, QueueMessage message, CancellationToken cancellationToken)
     {
@@ -131,7 +147,7 @@ public sealed class BatchDropService
         await _inbox.MarkAsync(blobName, batchId, new Dictionary<string, string?>
         {
             [BatchIdKey] = null,
-            [InboxStore.StatusKey] = StatusName(BatchStatus.Failed),
+            [InboxStore.StatusKey] = BatchStatusNames.NameOf(BatchStatus.Failed),
             [InboxStore.ErrorCodeKey] = BatchNotAcceptedCode,
             [InboxStore.ErrorKey] = reason,
         }, cancellationToken).ConfigureAwait(false);

@@ -21,6 +21,8 @@ public static class DropServiceCollectionExtensions
         services.TryAddSingleton<BatchDropService>();
         // Drop jobs end through the same outbox as every job; this hook marks their source blob before the event goes out.
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IJobEndedHandler, DropOutcomeMarker>());
+        // Batch drops: the batch-ended hook marks the .jsonl blob with the batch's final status.
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IBatchEndedHandler, DropOutcomeMarker>());
         return services;
     }
 }
