@@ -6,9 +6,10 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using EventGridReceiver;
-using SeedreamEmulator;
 using Seedream.Functions;
+using Seedream.Functions.Batches;
 using Seedream.Testing;
+using SeedreamEmulator;
 
 namespace Seedream.Benchmarks;
 

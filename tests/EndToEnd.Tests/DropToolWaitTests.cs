@@ -2,6 +2,8 @@ using System.Diagnostics;
 using System.Reflection;
 using Azure.Storage.Blobs;
 using Seedream.Functions;
+using Seedream.Functions.Batches;
+using Seedream.Functions.Drops;
 using Seedream.Functions.Jobs;
 using Seedream.Testing;
 

@@ -2,6 +2,8 @@ using Azure.Storage.Blobs;
 using Azure.Storage.Queues;
 using DropTool;
 using Seedream.Functions;
+using Seedream.Functions.Batches;
+using Seedream.Functions.Drops;
 using Seedream.Functions.Jobs;
 
 // Local stand-in for Event Grid's blob-created delivery (Azurite emits no events); see DropCommand.Usage.

@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using Seedream.Functions.Drops;
 using Seedream.Functions.Jobs;
 
 namespace Seedream.Functions.Batches;

@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Seedream.Functions.Configuration;
+using Seedream.Functions.Drops;
 using Seedream.Functions.Intake;
 using Seedream.Functions.Storage;
 

@@ -1,4 +1,4 @@
-namespace Seedream.Functions;
+namespace Seedream.Functions.Batches;
 
 /// <summary>
 /// Work that follows a batch's end (completed, failed, cancelled or expired): called with the final record before the

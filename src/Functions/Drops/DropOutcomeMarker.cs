@@ -1,4 +1,6 @@
 using Microsoft.Extensions.Logging;
+using Seedream.Functions.Batches;
+using Seedream.Functions.Intake;
 using Seedream.Functions.Jobs;
 
 namespace Seedream.Functions.Drops;

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Seedream.Functions.Batches;
 using Seedream.Functions.Jobs;
 
 namespace Seedream.Functions.Drops;
