@@ -90,6 +90,26 @@ public sealed partial class OpenApiDocumentTests(PipelineFixture fixture)
     }
 
     [Fact]
+    public async Task A_job_whose_status_a_newer_version_wrote_is_answered_as_unknown_which_the_document_lists()
+    {
+        await using var harness = fixture.CreateHarness();
+        var id = Guid.CreateVersion7().ToString("N");
+        await harness.Storage.EnsureCreatedAsync(CancellationToken.None);
+        var record = $$$"""
+            {"schemaVersion":{{{GenerationJob.CurrentSchemaVersion}}},"id":"{{{id}}}","status":"rejected","source":"http","createdAt":"2026-11-01T10:00:00+00:00",
+             "updatedAt":"2026-11-01T10:00:00+00:00","request":{"model":"{{{TestRequests.Model}}}","prompt":"a lighthouse","size":"1K"},
+             "phase":"not_started","generationAttempts":0,"images":[],"failures":[]}
+            """;
+        await harness.Storage.Jobs.GetBlobClient($"{id}.json").UploadAsync(new BinaryData(System.Text.Encoding.UTF8.GetBytes(record)));
+
+        var answer = await harness.GetJobAsync(id);
+
+        Assert.Equal(200, answer.Status);
+        Assert.Equal("unknown", answer.Json.GetProperty("status").GetString());
+        Contract().AssertValid("/generations/{id}", "get", answer);
+    }
+
+    [Fact]
     public void A_body_that_breaks_the_document_is_caught()
     {
         // The checker itself must be able to fail: a listing item with a status the document does not know.
