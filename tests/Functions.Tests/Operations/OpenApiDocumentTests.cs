@@ -109,6 +109,39 @@ public sealed partial class OpenApiDocumentTests(PipelineFixture fixture)
         Contract().AssertValid("/generations/{id}", "get", answer);
     }
 
+    /// <summary>
+    /// <see cref="HttpFailureMiddleware"/> answers a storage outage with a 503 problem on every HTTP route, and a missing
+    /// job with a 404 problem on every route that looks a job up (<see cref="JobLookup"/>): the document says so for each.
+    /// </summary>
+    [Fact]
+    public void Every_operation_documents_the_failure_middleware_s_answers()
+    {
+        var functions = typeof(GetGeneration).Assembly.GetTypes()
+            .Where(type => type.GetMethods().Any(method => method.IsDefined(typeof(Microsoft.Azure.Functions.Worker.FunctionAttribute), false)))
+            .ToDictionary(type => type.Name, StringComparer.Ordinal);
+        var operations = OpenApiDocument.Load()["paths"]!.AsObject()
+            .SelectMany(path => path.Value!.AsObject().Select(operation => (Path: path.Key, Method: operation.Key, Operation: operation.Value!)))
+            .ToList();
+        Assert.NotEmpty(operations);
+        foreach (var (path, method, operation) in operations)
+        {
+            var name = (string)operation["operationId"]!;
+            var responses = operation["responses"]!;
+            Assert.True((string?)responses["503"]?["$ref"] == "#/components/responses/ServiceUnavailable",
+                $"{method.ToUpperInvariant()} {path} ({name}) does not document the 503 storage-outage problem.");
+            var looksUpJobs = functions[name].GetConstructors().Any(constructor => constructor.GetParameters().Any(parameter => parameter.ParameterType == typeof(JobLookup)));
+            if (looksUpJobs)
+            {
+                Assert.True((string?)responses["404"]?["$ref"] == "#/components/responses/NotFound",
+                    $"{method.ToUpperInvariant()} {path} ({name}) looks up a job but does not document the 404 problem.");
+            }
+        }
+
+        var unavailable = OpenApiDocument.Load()["components"]!["responses"]!["ServiceUnavailable"]!;
+        Assert.NotNull(unavailable["headers"]!["Retry-After"]);
+        Assert.NotNull(unavailable["content"]!["application/problem+json"]);
+    }
+
     [Fact]
     public void A_body_that_breaks_the_document_is_caught()
     {
