@@ -96,7 +96,7 @@ public sealed partial class OpenApiDocumentTests(PipelineFixture fixture)
         var id = Guid.CreateVersion7().ToString("N");
         await harness.Storage.EnsureCreatedAsync(CancellationToken.None);
         var record = $$$"""
-            {"schemaVersion":{{{GenerationJob.CurrentSchemaVersion}}},"id":"{{{id}}}","status":"rejected","source":"http","createdAt":"2026-11-01T10:00:00+00:00",
+            {"schemaVersion":{{{GenerationJob.CurrentSchemaVersion}}},"id":"{{{id}}}","status":"{{{Processing.JobRecordSchemaTests.FutureStatus}}}","source":"http","createdAt":"2026-11-01T10:00:00+00:00",
              "updatedAt":"2026-11-01T10:00:00+00:00","request":{"model":"{{{TestRequests.Model}}}","prompt":"a lighthouse","size":"1K"},
              "phase":"not_started","generationAttempts":0,"images":[],"failures":[]}
             """;
