@@ -6,8 +6,8 @@ using SeedreamEmulator;
 namespace Seedream.Tests;
 
 /// <summary>
-/// The client's capability table (<see cref="SeedreamModelCapabilities"/>) is the one source: the emulator's own table
-/// (an independent implementation, kept so) must say the same for every model, and so must docs/seedream-api.md §2.2.
+/// The client's capability table (<see cref="SeedreamModelCapabilities"/>) is the one source: the emulator serves every
+/// known model with it (it reads the table, it keeps no copy), and docs/seedream-api.md §2.2 says the same.
 /// </summary>
 public sealed partial class CapabilityTableTests
 {
@@ -17,24 +17,22 @@ public sealed partial class CapabilityTableTests
     [MemberData(nameof(KnownModels))]
     public void The_emulator_serves_every_known_model_with_the_client_s_capabilities(string model)
     {
-        var client = SeedreamModelCapabilities.Find(model)!;
-        var found = ModelCatalog.Find(model);
+        var found = ServedModels.Find(model);
         Assert.True(found is not null, $"the emulator does not serve '{model}'.");
         Assert.Equal(model, found.Value.Echo);
-        Assert.Equal(Expected(client), Actual(found.Value.Profile));
+        Assert.Same(SeedreamModelCapabilities.Find(model), found.Value.Capabilities);
     }
 
     [Fact]
     public void Every_model_the_emulator_lists_is_known_to_the_client_or_a_gateway_alias_of_one()
     {
-        var clientProfiles = SeedreamModelCapabilities.KnownModelIds.Select(id => ModelCatalog.Find(id)?.Profile).ToHashSet();
-        foreach (var (id, _, owner) in ModelCatalog.Listed(includeGatewayAliases: true))
+        foreach (var (id, _, owner) in ServedModels.Listed(includeGatewayAliases: true))
         {
             if (SeedreamModelCapabilities.Find(id) is null)
             {
                 // Gateway ids are not the client's to know; they must still be served as one of its models.
                 Assert.Equal("custom", owner);
-                Assert.Contains(ModelCatalog.Find(id)!.Value.Profile, clientProfiles);
+                Assert.Contains(ServedModels.Find(id)!.Value.Capabilities.ModelIds, SeedreamModelCapabilities.KnownModelIds.Contains);
             }
         }
     }
@@ -65,43 +63,6 @@ public sealed partial class CapabilityTableTests
             Assert.True(YesNo(Cell("`tools: [{\"type\":\"web_search\"}]`")) == client.SupportsWebSearch, context + ": web search");
         }
     }
-
-    // The same facts in the emulator's terms: what it must answer for the model.
-    private static object Expected(ModelCapabilities c) => new
-    {
-        ErrorName = c.Family,
-        SizeKeywords = string.Join(',', c.SizeKeywords),
-        c.DefaultSize,
-        MinPixels = c.SupportsExplicitSize ? c.MinPixels : 0,
-        MaxPixels = c.SupportsExplicitSize ? c.MaxPixels : 0,
-        MaxReferences = c.MaxReferenceImages,
-        RequiresReference = !c.SupportsTextToImage,
-        SupportsSequential = c.SupportsSequentialGeneration,
-        SupportsStream = c.SupportsStreaming,
-        SupportsOutputFormat = c.OutputFormats.Count > 0,
-        OptimizeModes = string.Join(',', c.OptimizePromptModes),
-        c.SupportsWebSearch,
-        SupportsLayerDecomposition = c.SupportsLayersAndBackground,
-        SupportsSeedAndGuidance = c.SupportsSeed && c.SupportsGuidanceScale,
-    };
-
-    private static object Actual(ModelProfile p) => new
-    {
-        p.ErrorName,
-        SizeKeywords = string.Join(',', p.SizeKeywords),
-        p.DefaultSize,
-        p.MinPixels,
-        p.MaxPixels,
-        p.MaxReferences,
-        p.RequiresReference,
-        p.SupportsSequential,
-        p.SupportsStream,
-        p.SupportsOutputFormat,
-        OptimizeModes = string.Join(',', p.OptimizeModes),
-        p.SupportsWebSearch,
-        p.SupportsLayerDecomposition,
-        p.SupportsSeedAndGuidance,
-    };
 
     /// <summary>§2.2's table: the first cell of each row → the other cells.</summary>
     private static Dictionary<string, IReadOnlyList<string>> ContractTable()

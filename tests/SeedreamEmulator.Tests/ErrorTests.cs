@@ -112,6 +112,47 @@ public sealed partial class ErrorTests(EmulatorTestHost host) : IClassFixture<Em
         Assert.Equal(expected, error.GetProperty("message").GetString());
     }
 
+    /// <summary>
+    /// The emulator reads the client's capability table and validator: whatever the client refuses before a call, the
+    /// emulator refuses too, naming one of the same fields, so a parameter added to the client needs no emulator edit.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(ValidationCases))]
+    [MemberData(nameof(ClientOnlyCases))]
+    public async Task The_emulator_refuses_what_the_client_s_validator_refuses(string body, string code, string param, string message)
+    {
+        _ = message;
+        var clientProblems = ClientProblems(body);
+        Assert.NotEmpty(clientProblems);
+        Assert.Contains(param, clientProblems);
+
+        using var response = await host.PostAsync(body);
+
+        var error = await AssertErrorAsync(response, HttpStatusCode.BadRequest, code, "BadRequest", param);
+        Assert.Contains(error.GetProperty("param").GetString(), clientProblems);
+    }
+
+    /// <summary>Rules no earlier step of the emulator answers: the client's validator does (a field of the wrong type).</summary>
+    public static TheoryData<string, string, string, string> ClientOnlyCases => new()
+    {
+        { $$"""{"model":"{{V45}}","prompt":"p","seed":"forty-two"}""", "InvalidParameter", "seed", "" },
+        { $$"""{"model":"seedream-4.5","prompt":"p","tools":"web_search"}""", "InvalidParameter", "tools", "" },
+    };
+
+    private static List<string> ClientProblems(string body)
+    {
+        try
+        {
+            var request = Seedream.ImageGenerationRequest.FromJson(body);
+            request.Model = Seedream.SeedreamModelCapabilities.Find(request.Model) is null ? V45 : request.Model; // gateway alias of 4.5
+            return [.. Seedream.ImageGenerationRequestValidator.Validate(request).Select(problem => problem.Param.Split('[')[0])];
+        }
+        catch (Seedream.SeedreamException exception)
+        {
+            return [.. exception.ValidationErrors.Select(problem => problem.Param.TrimStart('$', '.'))];
+        }
+    }
+
     [Fact]
     public async Task Invalid_stream_request_gets_plain_json_not_sse()
     {

@@ -79,6 +79,12 @@ internal static class ArkErrors
     public static ArkError Unsupported(string param, string requestId) =>
         Invalid(param, $"the parameter `{param}` is not supported by the current model.", requestId);
 
+    /// <summary>A problem the client's validator found: its messages already use the server's wording (contract §6.2).</summary>
+    public static ArkError FromValidation(Seedream.SeedreamValidationError problem, string requestId) =>
+        problem.Code == "MissingParameter"
+            ? Missing(problem.Param, requestId)
+            : new(400, problem.Code, WithRequestId(problem.Message, requestId), problem.Param);
+
     public static ArkError Missing(string param, string requestId) =>
         FromTable("MissingParameter", requestId, param: param);
 

@@ -42,7 +42,7 @@ public static class EmulatorApplication
         builder.Services.AddSingleton<RateLimiter>();
         builder.Services.AddSingleton<GenerationEndpoint>();
         builder.Services.AddSingleton<ModelsEndpoint>();
-        builder.Services.AddSingleton(services => new ReferenceImageChecker(
+        builder.Services.AddSingleton(services => new ReferenceImageDecoder(
             services.GetRequiredService<EmulatorOptions>(),
             services.GetRequiredService<EncodedImageCache>(),
             new HttpClient(new SocketsHttpHandler { UseProxy = false, ConnectTimeout = TimeSpan.FromSeconds(10) }) { Timeout = TimeSpan.FromSeconds(60) }));

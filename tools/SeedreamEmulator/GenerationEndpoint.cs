@@ -109,7 +109,7 @@ internal sealed class GenerationEndpoint(
             return;
         }
 
-        if (ModelCatalog.Find(model) is not { } found)
+        if (ServedModels.Find(model) is not { } found)
         {
             if (gatewayRoute)
             {
@@ -123,7 +123,7 @@ internal sealed class GenerationEndpoint(
             return;
         }
 
-        var outcome = await validator.ValidateAsync(request, found.Profile, found.Echo, context, requestId, cancellationToken).ConfigureAwait(false);
+        var outcome = await validator.ValidateAsync(request, found.Capabilities, found.Echo, context, requestId, cancellationToken).ConfigureAwait(false);
         if (outcome.Plan is not { } plan)
         {
             await WriteErrorAsync(context, fault, outcome.Error!, cancellationToken).ConfigureAwait(false);
@@ -280,7 +280,7 @@ internal sealed class GenerationEndpoint(
     private async Task WriteImageFieldsAsync(ResponseBodyWriter writer, Generation generation, int index, string open, string close, CancellationToken cancellationToken, byte[]? content = null)
     {
         var plan = generation.Plan;
-        var tail = $"\"size\":\"{plan.Width}x{plan.Height}\"{(plan.Profile.ReportsOutputFormat ? $",\"output_format\":\"{plan.Format.Extension()}\"" : "")}{close}";
+        var tail = $"\"size\":\"{plan.Width}x{plan.Height}\"{(plan.Capabilities.OutputFormats.Count > 0 ? $",\"output_format\":\"{plan.Format.Extension()}\"" : "")}{close}";
         if (!plan.InlineImages)
         {
             await writer.WriteAsync($"{open}\"url\":{ResponseBodyWriter.Quote(generation.UrlFor(index).AbsoluteUri)},{tail}", cancellationToken).ConfigureAwait(false);

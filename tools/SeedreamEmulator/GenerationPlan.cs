@@ -1,13 +1,14 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using Seedream;
 
 namespace SeedreamEmulator;
 
 /// <summary>A validated generation request: what the emulated model will produce.</summary>
 internal sealed record GenerationPlan(
     string ModelEcho,
-    ModelProfile Profile,
+    ModelCapabilities Capabilities,
     int Width,
     int Height,
     int ImageCount,
@@ -24,13 +25,13 @@ internal sealed record GenerationPlan(
 }
 
 /// <summary>Validates a request body in the contract's suggested order (§10.3) and plans the output.</summary>
-internal sealed class GenerationRequestValidator(ReferenceImageChecker referenceChecker)
+internal sealed class GenerationRequestValidator(ReferenceImageDecoder referenceDecoder)
 {
     private const int MaxGroupImages = 15;
 
     public sealed record Outcome(GenerationPlan? Plan, ArkError? Error);
 
-    public async Task<Outcome> ValidateAsync(JsonElement body, ModelProfile profile, string modelEcho, HttpContext context, string requestId, CancellationToken cancellationToken)
+    public async Task<Outcome> ValidateAsync(JsonElement body, ModelCapabilities profile, string modelEcho, HttpContext context, string requestId, CancellationToken cancellationToken)
     {
         ArkError? error;
         var layerDecomposition = GetBool(body, "layer_decomposition", requestId, out error);
@@ -77,13 +78,13 @@ internal sealed class GenerationRequestValidator(ReferenceImageChecker reference
         var webSearch = body.TryGetProperty("tools", out var tools) && tools.ValueKind == JsonValueKind.Array && tools.GetArrayLength() > 0;
         error = (profile, references.Count) switch
         {
-            ({ MaxReferences: 0 }, > 0) => ArkErrors.Unsupported("image", requestId),
-            _ when sequential == "auto" && !profile.SupportsSequential => ArkErrors.Unsupported("sequential_image_generation", requestId),
-            _ when stream == true && !profile.SupportsStream => ArkErrors.Unsupported("stream", requestId),
+            ({ MaxReferenceImages: 0 }, > 0) => ArkErrors.Unsupported("image", requestId),
+            _ when sequential == "auto" && !profile.SupportsSequentialGeneration => ArkErrors.Unsupported("sequential_image_generation", requestId),
+            _ when stream == true && !profile.SupportsStreaming => ArkErrors.Unsupported("stream", requestId),
             _ when webSearch && !profile.SupportsWebSearch => ArkErrors.Unsupported("tools", requestId),
-            _ when layerDecomposition == true && !profile.SupportsLayerDecomposition => ArkErrors.Unsupported("layer_decomposition", requestId),
-            _ when background == "transparent" && !profile.SupportsLayerDecomposition => ArkErrors.Unsupported("background", requestId),
-            _ when body.TryGetProperty("optimize_prompt_options", out var optimize) && optimize.ValueKind != JsonValueKind.Null && profile.OptimizeModes.Count == 0
+            _ when layerDecomposition == true && !profile.SupportsLayersAndBackground => ArkErrors.Unsupported("layer_decomposition", requestId),
+            _ when background == "transparent" && !profile.SupportsLayersAndBackground => ArkErrors.Unsupported("background", requestId),
+            _ when body.TryGetProperty("optimize_prompt_options", out var optimize) && optimize.ValueKind != JsonValueKind.Null && profile.OptimizePromptModes.Count == 0
                 => ArkErrors.Unsupported("optimize_prompt_options", requestId),
             _ => null,
         };
@@ -104,7 +105,7 @@ internal sealed class GenerationRequestValidator(ReferenceImageChecker reference
             }
         }
 
-        if (profile.RequiresReference && references.Count == 0)
+        if (!profile.SupportsTextToImage && references.Count == 0)
         {
             return Fail(ArkErrors.Missing("image", requestId));
         }
@@ -130,7 +131,7 @@ internal sealed class GenerationRequestValidator(ReferenceImageChecker reference
         (int Width, int Height) dimensions = default;
         if (keyword is null)
         {
-            if (profile.SizeKeywords.Contains("adaptive") || !SizeResolver.TryParseDimensions(sizeText, out var width, out var height))
+            if (!profile.SupportsExplicitSize || !SizeResolver.TryParseDimensions(sizeText, out var width, out var height))
             {
                 return Fail(ArkErrors.Invalid("size", SizeKeywordMessage(profile), requestId));
             }
@@ -149,15 +150,15 @@ internal sealed class GenerationRequestValidator(ReferenceImageChecker reference
         }
 
         // 4. reference images
-        if (references.Count > profile.MaxReferences)
+        if (references.Count > profile.MaxReferenceImages)
         {
-            return Fail(ArkErrors.Invalid("image", $"number of reference images cannot exceed {profile.MaxReferences}.", requestId));
+            return Fail(ArkErrors.Invalid("image", $"number of reference images cannot exceed {profile.MaxReferenceImages}.", requestId));
         }
 
         (int Width, int Height)? firstReference = null;
         for (var index = 0; index < references.Count; index++)
         {
-            var result = await referenceChecker.CheckAsync(references[index], index, profile, context, requestId, cancellationToken).ConfigureAwait(false);
+            var result = await referenceDecoder.CheckAsync(references[index], index, profile, context, requestId, cancellationToken).ConfigureAwait(false);
             if (result.Error is not null)
             {
                 return Fail(result.Error);
@@ -192,7 +193,7 @@ internal sealed class GenerationRequestValidator(ReferenceImageChecker reference
             return Fail(ArkErrors.Invalid("output_format", "output_format must be one of: jpeg, png", requestId));
         }
 
-        if (outputFormat == "png" && !profile.SupportsOutputFormat)
+        if (outputFormat == "png" && profile.OutputFormats.Count == 0)
         {
             return Fail(ArkErrors.Unsupported("output_format", requestId));
         }
@@ -204,6 +205,14 @@ internal sealed class GenerationRequestValidator(ReferenceImageChecker reference
         }
 
         error = CheckSeedAndGuidance(body, profile, requestId);
+        if (error is not null)
+        {
+            return Fail(error);
+        }
+
+        // 7. the client's rules the steps above do not answer in the server's own words: a parameter added to the
+        //    client (request, validator, capability table) is refused here as the server refuses it, unchanged.
+        error = CheckClientRules(body, profile, requestId);
         if (error is not null)
         {
             return Fail(error);
@@ -237,14 +246,14 @@ internal sealed class GenerationRequestValidator(ReferenceImageChecker reference
 
     private static Outcome Fail(ArkError error) => new(null, error);
 
-    private static string SizeKeywordMessage(ModelProfile profile) => profile.Family switch
+    private static string SizeKeywordMessage(ModelCapabilities profile) => profile.Family switch
     {
-        "5.0-lite" or "5.0-pro" => $"size must be one of 'WIDTHxHEIGHT', {string.Join(", ", profile.SizeKeywords.SkipLast(1).Select(k => $"'{k.ToLowerInvariant()}'"))}, or '{profile.SizeKeywords[^1].ToLowerInvariant()}'.",
-        "seededit-3.0" => "size must be 'adaptive'.",
-        _ => $"the specified size is not supported for model {profile.ErrorName}.",
+        _ when !profile.SupportsExplicitSize => $"size must be '{profile.SizeKeywords[0]}'.",
+        ServedModels.Lite50Family or ServedModels.Pro50Family => $"size must be one of 'WIDTHxHEIGHT', {string.Join(", ", profile.SizeKeywords.SkipLast(1).Select(k => $"'{k.ToLowerInvariant()}'"))}, or '{profile.SizeKeywords[^1].ToLowerInvariant()}'.",
+        _ => $"the specified size is not supported for model {profile.Family}.",
     };
 
-    private static ArkError? CheckDimensions(ModelProfile profile, int width, int height, string requestId)
+    private static ArkError? CheckDimensions(ModelCapabilities profile, int width, int height, string requestId)
     {
         var pixels = (long)width * height;
         if (pixels < profile.MinPixels)
@@ -263,7 +272,7 @@ internal sealed class GenerationRequestValidator(ReferenceImageChecker reference
             : null;
     }
 
-    private static ArkError? CheckOptimizeMode(JsonElement body, ModelProfile profile, string requestId)
+    private static ArkError? CheckOptimizeMode(JsonElement body, ModelCapabilities profile, string requestId)
     {
         if (!body.TryGetProperty("optimize_prompt_options", out var optimize) || optimize.ValueKind != JsonValueKind.Object
             || !optimize.TryGetProperty("mode", out var modeElement) || modeElement.ValueKind == JsonValueKind.Null)
@@ -277,15 +286,15 @@ internal sealed class GenerationRequestValidator(ReferenceImageChecker reference
             return ArkErrors.Invalid("optimize_prompt_options.mode", "optimize_prompt_options.mode must be one of: standard, fast", requestId);
         }
 
-        return profile.OptimizeModes.Contains(mode)
+        return profile.OptimizePromptModes.Contains(mode)
             ? null
             : ArkErrors.Invalid("optimize_prompt_options.mode", "optimize_prompt_options.mode must be 'standard'", requestId);
     }
 
     /// <summary>Range checks for the models that use seed and guidance_scale; other models ignore both (contract §11.2).</summary>
-    private static ArkError? CheckSeedAndGuidance(JsonElement body, ModelProfile profile, string requestId)
+    private static ArkError? CheckSeedAndGuidance(JsonElement body, ModelCapabilities profile, string requestId)
     {
-        if (!profile.SupportsSeedAndGuidance)
+        if (!profile.SupportsSeed)
         {
             return null;
         }
@@ -303,6 +312,28 @@ internal sealed class GenerationRequestValidator(ReferenceImageChecker reference
         }
 
         return null;
+    }
+
+    /// <summary>The first problem the client's validator finds, in the provider's 400 shape and wording (contract §6.2).</summary>
+    private static ArkError? CheckClientRules(JsonElement body, ModelCapabilities profile, string requestId)
+    {
+        ImageGenerationRequest request;
+        try
+        {
+            request = ImageGenerationRequest.FromJson(body.GetRawText());
+        }
+        catch (SeedreamException exception) when (exception.ValidationErrors.Count > 0)
+        {
+            // A field of the wrong type: the server's decoder refuses it by name.
+            var param = exception.ValidationErrors[0].Param.TrimStart('$', '.');
+            return ArkErrors.Invalid(param, $"{param} has the wrong type.", requestId);
+        }
+
+        // Gateway aliases and endpoint ids are validated as the model they are served as.
+        request.Model = profile.ModelIds[0];
+        return ImageGenerationRequestValidator.Validate(request).FirstOrDefault() is { } problem
+            ? ArkErrors.FromValidation(problem, requestId)
+            : null;
     }
 
     private static List<string> ReadReferences(JsonElement body, string requestId, out ArkError? error)

@@ -20,7 +20,7 @@ internal sealed class ModelsEndpoint(EmulatorOptions options, TimeProvider time)
             return Results.Json(new { error = new { code = error.Code, message = error.Message, param = error.Param, type = error.Type } }, statusCode: error.Status);
         }
 
-        var data = ModelCatalog.Listed(includeGatewayAliases: gatewayRoute)
+        var data = ServedModels.Listed(includeGatewayAliases: gatewayRoute)
             .Select(model => new ModelEntry(model.Id, "model", model.Created.ToUnixTimeSeconds(), model.OwnedBy))
             .ToArray();
         return Results.Json(new ModelList("list", data));

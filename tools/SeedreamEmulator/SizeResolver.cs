@@ -1,4 +1,5 @@
 using System.Globalization;
+using Seedream;
 
 namespace SeedreamEmulator;
 
@@ -38,10 +39,10 @@ internal static class SizeResolver
     }
 
     /// <summary>Dimensions for a keyword the model accepts; the ratio comes from a prompt hint, 1:1 by default.</summary>
-    public static (int Width, int Height) ForKeyword(ModelProfile profile, string keyword, (int W, int H)? ratioHint)
+    public static (int Width, int Height) ForKeyword(ModelCapabilities profile, string keyword, (int W, int H)? ratioHint)
     {
         var ratio = ratioHint ?? (1, 1);
-        var tableName = profile.Family == "5.0-pro" && Tables.ContainsKey("pro:" + keyword) ? "pro:" + keyword : keyword;
+        var tableName = profile.Family == ServedModels.Pro50Family && Tables.ContainsKey("pro:" + keyword) ? "pro:" + keyword : keyword;
         if (Tables.TryGetValue(tableName, out var table))
         {
             var row = Array.FindIndex(TableRatios, candidate => candidate.W * ratio.H == candidate.H * ratio.W);

@@ -1,5 +1,3 @@
-using System.Text.Json;
-using System.Text.Json.Nodes;
 using Microsoft.Extensions.Options;
 using Seedream.Functions.Configuration;
 using Seedream.Functions.Intake;
@@ -16,7 +14,9 @@ public sealed record DropSubmission(Submission? Submission, JobError? Error, str
 /// <summary>
 /// Turns a dropped blob into the same submission an HTTP caller would send: a JSON drop is a <c>POST /api/generations</c>
 /// body whose <c>image</c> entries may name inbox blobs; an image drop is an image-to-image request with the blob as its
-/// reference and the parameters from its metadata. Inbox references become read URLs or <c>data:</c> URIs.
+/// reference and the parameters from its metadata, bound typed and checked by the intake's typed entry
+/// (<see cref="SubmissionIntake.CheckAsync(ImageGenerationRequest, IReadOnlyDictionary{string, string}, IntakeContext, CancellationToken)"/>).
+/// Both resolve inbox references (<see cref="InboxReferenceResolver.Beside"/>) to read URLs or <c>data:</c> URIs.
 /// </summary>
 public sealed class DropRequestBuilder
 {
@@ -29,13 +29,15 @@ public sealed class DropRequestBuilder
 
     private readonly InboxStore _inbox;
     private readonly SubmissionIntake _intake;
+    private readonly InboxReferenceResolver _references;
     private readonly DropOptions _options;
     private readonly PipelineOptions _pipeline;
 
-    public DropRequestBuilder(InboxStore inbox, SubmissionIntake intake, IOptions<DropOptions> options, IOptions<PipelineOptions> pipeline)
+    public DropRequestBuilder(InboxStore inbox, SubmissionIntake intake, InboxReferenceResolver references, IOptions<DropOptions> options, IOptions<PipelineOptions> pipeline)
     {
         _inbox = inbox;
         _intake = intake;
+        _references = references;
         _options = options.Value;
         _pipeline = pipeline.Value;
     }
@@ -62,7 +64,7 @@ public sealed class DropRequestBuilder
         }
 
         var content = await _inbox.ReadAllAsync(blob, cancellationToken).ConfigureAwait(false);
-        var read = await _intake.ReadAsync(content.ToMemory(), IntakeOrigin.Drop, new IntakeContext { DropBlobName = blob.Name }, cancellationToken).ConfigureAwait(false);
+        var read = await _intake.ReadAsync(content.ToMemory(), IntakeOrigin.Drop, ContextFor(blob), cancellationToken).ConfigureAwait(false);
         return FromResult(read, new IntakeProblems());
     }
 
@@ -76,9 +78,9 @@ public sealed class DropRequestBuilder
         }
 
         var errors = new Dictionary<string, List<string>>(StringComparer.Ordinal);
-        var request = ImageDropParameters.ToRequest(_options.Defaults, blob.Metadata, errors);
+        var parameters = ImageDropParameters.ToRequest(_options.Defaults, blob.Metadata, errors);
         // The blob itself is the one reference: named from the container root, it goes through the same checks as any.
-        request[ImageField] = "/" + blob.Name;
+        parameters[ImageField] = "/" + blob.Name;
         var metadataProblems = new IntakeProblems();
         foreach (var (field, messages) in errors)
         {
@@ -88,9 +90,18 @@ public sealed class DropRequestBuilder
             }
         }
 
-        var read = await _intake.ReadAsync(JsonSerializer.SerializeToUtf8Bytes(request), IntakeOrigin.Drop, new IntakeContext { DropBlobName = blob.Name }, cancellationToken).ConfigureAwait(false);
+        // Values were converted to their fields' types above: binding names what still does not fit, then the typed entry
+        // runs every later rule, as for a JSON body.
+        if (RequestBinder.Bind(parameters, metadataProblems) is not { } request)
+        {
+            return FromResult(IntakeResult.Refused(new IntakeProblems(), SubmissionIntake.Hash(System.Text.Encoding.UTF8.GetBytes(parameters.ToJsonString()))), metadataProblems);
+        }
+
+        var read = await _intake.CheckAsync(request, new Dictionary<string, string>(), ContextFor(blob), cancellationToken).ConfigureAwait(false);
         return FromResult(read, metadataProblems);
     }
+
+    private IntakeContext ContextFor(InboxBlob blob) => new() { References = _references.Beside(blob.Name) };
 
     private static DropSubmission FromResult(IntakeResult read, IntakeProblems extra)
     {

@@ -24,6 +24,9 @@ public sealed class InboxReferenceResolver
         _options = options.Value;
     }
 
+    /// <summary>The strategy for a drop's intake: entries naming inbox blobs resolve beside <paramref name="requestBlobName"/>.</summary>
+    public IReferenceResolver Beside(string requestBlobName) => new InboxReferences(this, requestBlobName);
+
     /// <summary>The entries with inbox names replaced; problems per entry; <paramref name="checkedIndexes"/> gets the entries checked here.</summary>
     public async Task<ImageReferences> ResolveAsync(
         ImageReferences images, string requestBlobName, string? model, IntakeProblems problems, ISet<int> checkedIndexes, CancellationToken cancellationToken)
@@ -205,5 +208,11 @@ public sealed class InboxReferenceResolver
         }
 
         return ("/" + blob.BlobName, null);
+    }
+
+    private sealed class InboxReferences(InboxReferenceResolver resolver, string requestBlobName) : IReferenceResolver
+    {
+        public Task<ImageReferences> ResolveAsync(ImageReferences images, string? model, IntakeProblems problems, ISet<int> checkedIndexes, CancellationToken cancellationToken) =>
+            resolver.ResolveAsync(images, requestBlobName, model, problems, checkedIndexes, cancellationToken);
     }
 }

@@ -13,10 +13,11 @@ namespace Seedream.Functions.Events;
 /// <summary>Publishes the job's CloudEvents 1.0 to Event Grid.</summary>
 public class JobEventPublisher
 {
-    public const string CompletedType = "Seedream.ImageSeries.Completed";
-    public const string FailedType = "Seedream.ImageSeries.Failed";
-    public const string CancelledType = "Seedream.ImageSeries.Cancelled";
-    public const string ExpiredType = "Seedream.ImageSeries.Expired";
+    // The terminal types are the outcome table's (Jobs/JobOutcomes.cs); a new outcome's type is written there only.
+    public const string CompletedType = JobOutcomes.CompletedEventType;
+    public const string FailedType = JobOutcomes.FailedEventType;
+    public const string CancelledType = JobOutcomes.CancelledEventType;
+    public const string ExpiredType = JobOutcomes.ExpiredEventType;
     public const string ImageStoredType = "Seedream.Image.Stored";
 
     private readonly EventGridPublisherClient _client;

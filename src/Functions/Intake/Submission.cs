@@ -83,8 +83,8 @@ public sealed class IntakeContext
     /// <summary>HTTP <c>Cancel-After</c> header (a duration: <c>30s</c>, <c>5m</c>, <c>1h30m</c>).</summary>
     public string? CancelAfter { get; init; }
 
-    /// <summary>Drops: the blob holding the request, so that <c>image</c> entries naming inbox blobs resolve beside it.</summary>
-    public string? DropBlobName { get; init; }
+    /// <summary>How this origin's <c>image</c> entries resolve: nothing for HTTP and queue, inbox names beside the blob for drops.</summary>
+    public IReferenceResolver References { get; init; } = IReferenceResolver.None;
 
     /// <summary>Queue: when the producer enqueued the message; a deadline that passed since then expires the job instead of refusing it.</summary>
     public DateTimeOffset? SubmittedAt { get; init; }

@@ -15,8 +15,10 @@ namespace Seedream.Functions.Intake;
 /// The one front door: HTTP bodies, producers' queue messages and drops all pass here. Raw bytes in; a typed
 /// <see cref="Submission"/> or every problem (field path + message) out. Steps, in order: size, strict JSON
 /// (<see cref="StrictJsonReader"/>), the pipeline's own fields (<c>id</c>, <c>traceparent</c>, <c>metadata</c>,
-/// <c>deadline</c>, <c>webhook</c>), the typed bind (<see cref="RequestBinder"/>), inbox references (drops), text rules, the client's
-/// validator, the count rule, the model catalog, and the reference images (<see cref="ReferenceImageChecker"/>).
+/// <c>deadline</c>, <c>webhook</c>), the typed bind (<see cref="RequestBinder"/>), then (<see cref="CheckAsync"/>, also the
+/// entry of requests built typed: image drops) the origin's reference resolution (<see cref="IntakeContext.References"/>),
+/// text rules, the client's validator, the count rule, the model catalog, and the reference images
+/// (<see cref="ReferenceImageChecker"/>).
 /// </summary>
 public sealed partial class SubmissionIntake
 {
@@ -28,20 +30,18 @@ public sealed partial class SubmissionIntake
     private readonly IntakeOptions _options;
     private readonly PipelineOptions _pipeline;
     private readonly ReferenceImageChecker _references;
-    private readonly InboxReferenceResolver _inbox;
     private readonly ModelCatalog _catalog;
     private readonly TimeProvider _time;
     private readonly WebhookTargetRules _webhooks;
 
     public SubmissionIntake(
-        IOptions<IntakeOptions> options, IOptions<PipelineOptions> pipeline, ReferenceImageChecker references, InboxReferenceResolver inbox, ModelCatalog catalog, TimeProvider time,
+        IOptions<IntakeOptions> options, IOptions<PipelineOptions> pipeline, ReferenceImageChecker references, ModelCatalog catalog, TimeProvider time,
         WebhookTargetRules webhooks)
     {
         _webhooks = webhooks;
         _options = options.Value;
         _pipeline = pipeline.Value;
         _references = references;
-        _inbox = inbox;
         _catalog = catalog;
         _time = time;
     }
@@ -87,10 +87,39 @@ public sealed partial class SubmissionIntake
             return IntakeResult.Refused(problems, hash, id, webhook: refusedWebhook);
         }
 
-        var checkedReferences = new HashSet<int>();
-        if (origin == IntakeOrigin.Drop && request.Image is { Count: > 0 })
+        var submission = new Submission
         {
-            request.Image = await _inbox.ResolveAsync(request.Image, context.DropBlobName ?? string.Empty, request.Model, problems, checkedReferences, cancellationToken).ConfigureAwait(false);
+            Request = request,
+            Metadata = metadata,
+            Id = id,
+            Deadline = deadline,
+            TraceParent = traceParent,
+            BodyHash = hash,
+            Webhook = webhook,
+        };
+        return await CheckAsync(submission, problems, refusedWebhook, context, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The entry for a request built typed rather than read from bytes (an image drop: its parameters come from the blob's
+    /// metadata): every rule after the JSON and bind steps, the same as for a body. Its hash is that of the request's JSON.
+    /// </summary>
+    public Task<IntakeResult> CheckAsync(ImageGenerationRequest request, IReadOnlyDictionary<string, string> metadata, IntakeContext context, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(metadata);
+        ArgumentNullException.ThrowIfNull(context);
+        var submission = new Submission { Request = request, Metadata = metadata, BodyHash = Hash(System.Text.Encoding.UTF8.GetBytes(request.ToJson())) };
+        return CheckAsync(submission, new IntakeProblems(), refusedWebhook: null, context, cancellationToken);
+    }
+
+    private async Task<IntakeResult> CheckAsync(Submission submission, IntakeProblems problems, WebhookSubscription? refusedWebhook, IntakeContext context, CancellationToken cancellationToken)
+    {
+        var request = submission.Request;
+        var checkedReferences = new HashSet<int>();
+        if (request.Image is { Count: > 0 })
+        {
+            request.Image = await context.References.ResolveAsync(request.Image, request.Model, problems, checkedReferences, cancellationToken).ConfigureAwait(false);
         }
 
         if (request.Image is { } images)
@@ -114,21 +143,9 @@ public sealed partial class SubmissionIntake
         }
 
         await _references.CheckAsync(request, problems, checkedReferences, cancellationToken).ConfigureAwait(false);
-        if (!problems.IsEmpty)
-        {
-            return IntakeResult.Refused(problems, hash, id, request, metadata, refusedWebhook);
-        }
-
-        return IntakeResult.Accepted(new Submission
-        {
-            Request = request,
-            Metadata = metadata,
-            Id = id,
-            Deadline = deadline,
-            TraceParent = traceParent,
-            BodyHash = hash,
-            Webhook = webhook,
-        });
+        return problems.IsEmpty
+            ? IntakeResult.Accepted(submission)
+            : IntakeResult.Refused(problems, submission.BodyHash, submission.Id, request, submission.Metadata, refusedWebhook);
     }
 
     /// <summary>Rules the validator leaves to us: a bounded, printable model id and a prompt that says something.</summary>

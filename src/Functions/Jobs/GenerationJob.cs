@@ -8,27 +8,6 @@ using Seedream.Functions.Webhooks;
 
 namespace Seedream.Functions.Jobs;
 
-public enum JobStatus
-{
-    Queued,
-    Running,
-    Succeeded,
-    PartiallySucceeded,
-    Failed,
-
-    /// <summary>Stopped by <c>POST /api/generations/{id}/cancel</c>; images stored before the cancel stay.</summary>
-    Cancelled,
-
-    /// <summary>Its <see cref="GenerationJob.Deadline"/> passed before the Seedream call was sent; nothing was paid.</summary>
-    Expired,
-
-    /// <summary>
-    /// A status written by a newer version of the app (a rolling deploy): read rather than refused, never final, and its
-    /// name is kept in <see cref="GenerationJob.StatusName"/> so writing the record back does not lose it.
-    /// </summary>
-    Unknown,
-}
-
 /// <summary>Where the paid Seedream call stands; decides what a (re)delivery may do without paying twice.</summary>
 public enum GenerationPhase
 {

@@ -4,6 +4,31 @@ using Seedream.Functions.Events;
 namespace Seedream.Functions.Jobs;
 
 /// <summary>
+/// A job's status. A new way for a job to end is a member here and its row in <see cref="JobOutcomes.All"/>, in this
+/// file; everything that lists, shows or acts on statuses reads the table.
+/// </summary>
+public enum JobStatus
+{
+    Queued,
+    Running,
+    Succeeded,
+    PartiallySucceeded,
+    Failed,
+
+    /// <summary>Stopped by <c>POST /api/generations/{id}/cancel</c>; images stored before the cancel stay.</summary>
+    Cancelled,
+
+    /// <summary>Its <see cref="GenerationJob.Deadline"/> passed before the Seedream call was sent; nothing was paid.</summary>
+    Expired,
+
+    /// <summary>
+    /// A status written by a newer version of the app (a rolling deploy): read rather than refused, never final, and its
+    /// name is kept in <see cref="GenerationJob.StatusName"/> so writing the record back does not lose it.
+    /// </summary>
+    Unknown,
+}
+
+/// <summary>
 /// What one job status means wherever a status is shown or acted on: its JSON name, whether it is final, the terminal
 /// CloudEvent it publishes, whether it counts as a failure, its colour in the views and how a drop marks its blob.
 /// </summary>
@@ -25,21 +50,26 @@ public sealed record JobOutcome(JobStatus Status, string? EventType, bool IsFail
 }
 
 /// <summary>
-/// The one table of job outcomes. A new way for a job to end is a <see cref="JobStatus"/> member and a row here (and,
-/// if it has a new event type, its constant in <see cref="JobEventPublisher"/>); every list of statuses reads this.
+/// The one table of job outcomes. A new way for a job to end is a <see cref="JobStatus"/> member and a row here, with its
+/// CloudEvent type (<see cref="JobEventPublisher"/> takes its type constants from here); every list of statuses reads this.
 /// </summary>
 public static class JobOutcomes
 {
+    public const string CompletedEventType = "Seedream.ImageSeries.Completed";
+    public const string FailedEventType = "Seedream.ImageSeries.Failed";
+    public const string CancelledEventType = "Seedream.ImageSeries.Cancelled";
+    public const string ExpiredEventType = "Seedream.ImageSeries.Expired";
+
     /// <summary>Every status this version knows, in lifecycle order (not <see cref="JobStatus.Unknown"/>).</summary>
     public static IReadOnlyList<JobOutcome> All { get; } =
     [
         new(JobStatus.Queued, EventType: null, IsFailure: false, Colour: "#6e7781", DropMarksError: false),
         new(JobStatus.Running, EventType: null, IsFailure: false, Colour: "#0969da", DropMarksError: false),
-        new(JobStatus.Succeeded, JobEventPublisher.CompletedType, IsFailure: false, Colour: "#1a7f37", DropMarksError: false),
-        new(JobStatus.PartiallySucceeded, JobEventPublisher.CompletedType, IsFailure: false, Colour: "#9a6700", DropMarksError: false),
-        new(JobStatus.Failed, JobEventPublisher.FailedType, IsFailure: true, Colour: "#cf222e", DropMarksError: true),
-        new(JobStatus.Cancelled, JobEventPublisher.CancelledType, IsFailure: false, Colour: "#57606a", DropMarksError: false),
-        new(JobStatus.Expired, JobEventPublisher.ExpiredType, IsFailure: true, Colour: "#cf222e", DropMarksError: false),
+        new(JobStatus.Succeeded, CompletedEventType, IsFailure: false, Colour: "#1a7f37", DropMarksError: false),
+        new(JobStatus.PartiallySucceeded, CompletedEventType, IsFailure: false, Colour: "#9a6700", DropMarksError: false),
+        new(JobStatus.Failed, FailedEventType, IsFailure: true, Colour: "#cf222e", DropMarksError: true),
+        new(JobStatus.Cancelled, CancelledEventType, IsFailure: false, Colour: "#57606a", DropMarksError: false),
+        new(JobStatus.Expired, ExpiredEventType, IsFailure: true, Colour: "#cf222e", DropMarksError: false),
     ];
 
     /// <summary>A status written by a newer version (rolling deploys): not final, no event, shown grey.</summary>

@@ -33,6 +33,15 @@ internal static class IntakeKit
     public static SubmissionIntake Intake(PipelineFixture fixture, IReadOnlyDictionary<string, string?>? settings = null) =>
         Harness(fixture, settings).Services.GetRequiredService<SubmissionIntake>();
 
+    /// <summary>The context the origin's entry point passes: a drop resolves inbox names beside <c>drops/request.json</c>.</summary>
+    public static IntakeContext ContextFor(PipelineFixture fixture, IntakeOrigin origin, string? cancelAfter = null) => new()
+    {
+        CancelAfter = cancelAfter,
+        References = origin == IntakeOrigin.Drop
+            ? Harness(fixture).Services.GetRequiredService<InboxReferenceResolver>().Beside("drops/request.json")
+            : IReferenceResolver.None,
+    };
+
     /// <summary>A real PNG from the emulator's reference route.</summary>
     public static async Task<byte[]> PngAsync(PipelineFixture fixture, int width = 64, int height = 64)
     {

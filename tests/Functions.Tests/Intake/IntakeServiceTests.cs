@@ -39,10 +39,50 @@ public sealed class IntakeServiceTests(PipelineFixture fixture)
         var badCase = BadInputCases.ByName[name];
         var intake = IntakeKit.Intake(fixture);
 
-        var result = await intake.ReadAsync(badCase.Body, origin, new IntakeContext { CancelAfter = badCase.CancelAfter, DropBlobName = "drops/request.json" }, CancellationToken.None);
+        var result = await intake.ReadAsync(badCase.Body, origin, IntakeKit.ContextFor(fixture, origin, badCase.CancelAfter), CancellationToken.None);
 
         Assert.False(result.IsAccepted, $"{name} ({origin}) was accepted.");
         IntakeKit.NamesEvery(result.Problems.ToDictionary(), badCase.Fields, $"{name} ({origin})");
+    }
+
+    /// <summary>Classes about the bytes, the JSON or the pipeline's own fields: rules of the bytes entry alone.</summary>
+    private static readonly HashSet<string> BytesOnlyClasses = ["encoding", "size", "syntax", "duplicate", "depth", "surrogate", "types", "deadline"];
+
+    public static TheoryData<string> BindableCases() =>
+        [.. BadInputCases.All.Where(c => c.CancelAfter is null && !BytesOnlyClasses.Contains(c.Class)
+            && !c.Fields.All(field => field.StartsWith(SubmissionIntake.MetadataField, StringComparison.Ordinal)) && Bound(c.Body) is not null).Select(c => c.ToString())];
+
+    /// <summary>
+    /// The typed entry (image drops build their request from metadata) runs the same rules after the JSON and bind steps:
+    /// every case whose body binds is refused there for the same fields as through the bytes.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(BindableCases))]
+    public async Task The_typed_entry_refuses_a_bound_request_for_the_same_fields_as_the_bytes(string name)
+    {
+        var badCase = BadInputCases.ByName[name];
+        var intake = IntakeKit.Intake(fixture);
+        var context = IntakeKit.ContextFor(fixture, IntakeOrigin.Drop);
+        var fromBytes = await intake.ReadAsync(badCase.Body, IntakeOrigin.Drop, context, CancellationToken.None);
+
+        var typed = await intake.CheckAsync(Bound(badCase.Body)!, new Dictionary<string, string>(), context, CancellationToken.None);
+
+        Assert.False(typed.IsAccepted, $"{name} was accepted through the typed entry.");
+        Assert.Equal(fromBytes.Problems.Fields.Order(StringComparer.Ordinal), typed.Problems.Fields.Order(StringComparer.Ordinal));
+        IntakeKit.NamesEvery(typed.Problems.ToDictionary(), badCase.Fields, name);
+    }
+
+    private static ImageGenerationRequest? Bound(byte[] body)
+    {
+        try
+        {
+            var root = JsonNode.Parse(body) as JsonObject;
+            return root is null ? null : RequestBinder.Bind(root, new IntakeProblems());
+        }
+        catch (Exception e) when (e is System.Text.Json.JsonException or ArgumentException or InvalidOperationException)
+        {
+            return null;
+        }
     }
 
     public static TheoryData<string, IntakeOrigin> GoodCases()
@@ -81,7 +121,7 @@ public sealed class IntakeServiceTests(PipelineFixture fixture)
             _ => BadInputCases.Json(r => r["image"] = new JsonArray(BadInputCases.DataUri(png), BadInputCases.DataUri(jpeg, "image/jpeg"))),
         };
 
-        var result = await IntakeKit.Intake(fixture).ReadAsync(Encoding.UTF8.GetBytes(body), origin, new IntakeContext { DropBlobName = "drops/request.json" }, CancellationToken.None);
+        var result = await IntakeKit.Intake(fixture).ReadAsync(Encoding.UTF8.GetBytes(body), origin, IntakeKit.ContextFor(fixture, origin), CancellationToken.None);
 
         Assert.True(result.IsAccepted, $"{name} ({origin}): {result.Problems.Summary()}");
         var submission = result.Submission!;

@@ -91,6 +91,59 @@ public sealed partial class OpenApiDocumentTests(PipelineFixture fixture)
     }
 
     [Fact]
+    public async Task A_job_whose_status_a_newer_version_wrote_is_answered_as_unknown_which_the_document_lists()
+    {
+        await using var harness = fixture.CreateHarness();
+        var id = Guid.CreateVersion7().ToString("N");
+        await harness.Storage.EnsureCreatedAsync(CancellationToken.None);
+        var record = $$$"""
+            {"schemaVersion":{{{GenerationJob.CurrentSchemaVersion}}},"id":"{{{id}}}","status":"{{{Processing.JobRecordSchemaTests.FutureStatus}}}","source":"http","createdAt":"2026-11-01T10:00:00+00:00",
+             "updatedAt":"2026-11-01T10:00:00+00:00","request":{"model":"{{{TestRequests.Model}}}","prompt":"a lighthouse","size":"1K"},
+             "phase":"not_started","generationAttempts":0,"images":[],"failures":[]}
+            """;
+        await harness.Storage.Jobs.GetBlobClient($"{id}.json").UploadAsync(new BinaryData(System.Text.Encoding.UTF8.GetBytes(record)));
+
+        var answer = await harness.GetJobAsync(id);
+
+        Assert.Equal(200, answer.Status);
+        Assert.Equal("unknown", answer.Json.GetProperty("status").GetString());
+        Contract().AssertValid("/generations/{id}", "get", answer);
+    }
+
+    /// <summary>
+    /// <see cref="HttpFailureMiddleware"/> answers a storage outage with a 503 problem on every HTTP route, and a missing
+    /// job with a 404 problem on every route that looks a job up (<see cref="JobLookup"/>): the document says so for each.
+    /// </summary>
+    [Fact]
+    public void Every_operation_documents_the_failure_middleware_s_answers()
+    {
+        var functions = typeof(GetGeneration).Assembly.GetTypes()
+            .Where(type => type.GetMethods().Any(method => method.IsDefined(typeof(Microsoft.Azure.Functions.Worker.FunctionAttribute), false)))
+            .ToDictionary(type => type.Name, StringComparer.Ordinal);
+        var operations = OpenApiDocument.Load()["paths"]!.AsObject()
+            .SelectMany(path => path.Value!.AsObject().Select(operation => (Path: path.Key, Method: operation.Key, Operation: operation.Value!)))
+            .ToList();
+        Assert.NotEmpty(operations);
+        foreach (var (path, method, operation) in operations)
+        {
+            var name = (string)operation["operationId"]!;
+            var responses = operation["responses"]!;
+            Assert.True((string?)responses["503"]?["$ref"] == "#/components/responses/ServiceUnavailable",
+                $"{method.ToUpperInvariant()} {path} ({name}) does not document the 503 storage-outage problem.");
+            var looksUpJobs = functions[name].GetConstructors().Any(constructor => constructor.GetParameters().Any(parameter => parameter.ParameterType == typeof(JobLookup)));
+            if (looksUpJobs)
+            {
+                Assert.True((string?)responses["404"]?["$ref"] == "#/components/responses/NotFound",
+                    $"{method.ToUpperInvariant()} {path} ({name}) looks up a job but does not document the 404 problem.");
+            }
+        }
+
+        var unavailable = OpenApiDocument.Load()["components"]!["responses"]!["ServiceUnavailable"]!;
+        Assert.NotNull(unavailable["headers"]!["Retry-After"]);
+        Assert.NotNull(unavailable["content"]!["application/problem+json"]);
+    }
+
+    [Fact]
     public void A_body_that_breaks_the_document_is_caught()
     {
         // The checker itself must be able to fail: a listing item with a status the document does not know.

@@ -13,6 +13,8 @@ namespace Seedream.Functions.Intake;
 /// (<c>{"id","traceparent"}</c>) run; producers' requests go through the intake and become a job or a failed job; a
 /// message whose id already belongs to a different request is dead-lettered. The poison path never throws for a
 /// message's content (a trigger on a poison queue has no poison queue of its own): what it cannot end is dead-lettered.
+/// It lives with the runner because every delivery ends in <see cref="GenerationRunner.RunAsync(string, GenerationPriority, CancellationToken)"/>
+/// or <see cref="GenerationRunner.AbandonAsync"/>; a producer's request only passes through the intake on the way.
 /// </summary>
 public sealed class GenerationRequestConsumer
 {

@@ -1,27 +1,27 @@
 using System.Buffers.Text;
+using Seedream;
 using SkiaSharp;
 
 namespace SeedreamEmulator;
 
 /// <summary>
-/// Checks reference images (contract §3.2) as the real API does: data URIs are decoded, URLs are downloaded, and a
-/// reference that cannot be downloaded or is not an image is a 400. With <see cref="ExternalReferenceMode.Substitute"/>
+/// Decodes reference images (contract §3.2) as the real API does, for their format and pixel size: data URIs are
+/// decoded, URLs are downloaded, and a reference that cannot be downloaded or is not an image is a 400. With <see cref="ExternalReferenceMode.Substitute"/>
 /// a URL on another host is not downloaded; the emulator's own reference image of the same name is checked instead.
 /// </summary>
-internal sealed class ReferenceImageChecker(EmulatorOptions options, EncodedImageCache cache, HttpClient http) : IDisposable
+internal sealed class ReferenceImageDecoder(EmulatorOptions options, EncodedImageCache cache, HttpClient http) : IDisposable
 {
     private const long MaxTotalPixels = 36_000_000;
-    private static readonly string[] AllFormats = ["jpeg", "png", "webp", "bmp", "tiff", "gif", "heic", "heif"];
-    private static readonly string[] SeedEditFormats = ["jpeg", "png"];
 
     // Formats Skia cannot read: accepted without a pixel check.
     private static readonly string[] UncheckedFormats = ["tiff", "heic", "heif"];
 
     public sealed record Result(ArkError? Error, (int Width, int Height)? Dimensions);
 
-    public async Task<Result> CheckAsync(string reference, int index, ModelProfile profile, HttpContext context, string requestId, CancellationToken cancellationToken)
+    public async Task<Result> CheckAsync(string reference, int index, ModelCapabilities profile, HttpContext context, string requestId, CancellationToken cancellationToken)
     {
-        var formats = profile.Family == "seededit-3.0" ? SeedEditFormats : AllFormats;
+        // The client also takes the media type spelling `jpg`; the server names that format `jpeg` only.
+        var formats = profile.ReferenceImageFormats.Where(format => format != "jpg").ToArray();
         if (reference.StartsWith("data:", StringComparison.OrdinalIgnoreCase))
         {
             return CheckDataUri(reference, index, formats, profile, requestId);
@@ -56,7 +56,7 @@ internal sealed class ReferenceImageChecker(EmulatorOptions options, EncodedImag
         string.Equals(url.Authority, context.Request.Host.Value, StringComparison.OrdinalIgnoreCase)
         || (url.IsLoopback && url.Port == context.Connection.LocalPort);
 
-    private Result CheckDataUri(string reference, int index, string[] formats, ModelProfile profile, string requestId)
+    private Result CheckDataUri(string reference, int index, string[] formats, ModelCapabilities profile, string requestId)
     {
         const string Prefix = "data:image/";
         const string Marker = ";base64,";
@@ -97,7 +97,7 @@ internal sealed class ReferenceImageChecker(EmulatorOptions options, EncodedImag
         return CheckContent(bytes.AsSpan(0, length), format, index, formats, profile, requestId);
     }
 
-    private async Task<Result> FetchAsync(Uri url, int index, string[] formats, ModelProfile profile, string requestId, CancellationToken cancellationToken)
+    private async Task<Result> FetchAsync(Uri url, int index, string[] formats, ModelCapabilities profile, string requestId, CancellationToken cancellationToken)
     {
         try
         {
@@ -132,7 +132,7 @@ internal sealed class ReferenceImageChecker(EmulatorOptions options, EncodedImag
         }
     }
 
-    private static Result CheckContent(ReadOnlySpan<byte> bytes, string? declaredFormat, int index, string[] formats, ModelProfile profile, string requestId)
+    private static Result CheckContent(ReadOnlySpan<byte> bytes, string? declaredFormat, int index, string[] formats, ModelCapabilities profile, string requestId)
     {
         using var data = SKData.CreateCopy(bytes);
         using var codec = SKCodec.Create(data);
@@ -164,7 +164,7 @@ internal sealed class ReferenceImageChecker(EmulatorOptions options, EncodedImag
             return Fail(ArkErrors.Invalid("image", $"Image {index} failed: the image width and height must be greater than 14 pixels. Current dimensions: {width}x{height}.", requestId));
         }
 
-        var maxRatio = profile.Family == "seededit-3.0" ? 3.0 : 16.0;
+        var maxRatio = profile.SupportsTextToImage ? 16.0 : 3.0; // SeedEdit: 1/3 to 3
         var ratio = width / (double)height;
         if (ratio > maxRatio || ratio < 1 / maxRatio)
         {
