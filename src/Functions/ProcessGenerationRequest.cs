@@ -2,6 +2,7 @@ using Azure.Storage.Queues.Models;
 using Microsoft.Azure.Functions.Worker;
 using Seedream.Functions.Configuration;
 using Seedream.Functions.Intake;
+using Seedream.Functions.Processing;
 
 namespace Seedream.Functions;
 

@@ -2,6 +2,7 @@ using Azure.Storage.Queues.Models;
 using Microsoft.Extensions.Options;
 using Seedream.Functions.Batches;
 using Seedream.Functions.Intake;
+using Seedream.Functions.Processing;
 
 namespace Seedream.Functions;
 

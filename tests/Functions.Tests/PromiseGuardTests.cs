@@ -6,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Seedream.Functions.Events;
 using Seedream.Functions.Intake;
+using Seedream.Functions.Processing;
 using Seedream.Functions.Runtime;
 using Seedream.Functions.View;
 

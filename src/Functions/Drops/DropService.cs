@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 using Seedream.Functions.Configuration;
 using Seedream.Functions.Intake;
 using Seedream.Functions.Jobs;
+using Seedream.Functions.Processing;
 using Seedream.Functions.Submissions;
 
 namespace Seedream.Functions.Drops;

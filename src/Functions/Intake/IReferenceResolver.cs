@@ -1,4 +1,4 @@
-namespace Seedream.Functions;
+namespace Seedream.Functions.Intake;
 
 /// <summary>
 /// How one origin's <c>image</c> entries become what Seedream gets, before the checks every reference gets. The entry

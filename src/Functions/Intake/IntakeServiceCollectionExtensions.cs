@@ -7,6 +7,7 @@ using Microsoft.Extensions.Hosting;
 using Seedream.Functions.Configuration;
 using Seedream.Functions.Drops;
 using Seedream.Functions.Models;
+using Seedream.Functions.Processing;
 
 namespace Seedream.Functions.Intake;
 

@@ -3,6 +3,7 @@ using Azure.Storage.Queues.Models;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Seedream.Functions.Processing;
 
 namespace Seedream.Functions.Intake;
 

@@ -2,11 +2,12 @@ using Azure.Storage.Queues.Models;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Seedream.Functions.Configuration;
+using Seedream.Functions.Intake;
 using Seedream.Functions.Pacing;
 using Seedream.Functions.Processing;
 using Seedream.Functions.Submissions;
 
-namespace Seedream.Functions.Intake;
+namespace Seedream.Functions.Processing;
 
 /// <summary>
 /// Messages of <c>generation-requests</c> and its poison queue, as bytes: references to jobs created over HTTP

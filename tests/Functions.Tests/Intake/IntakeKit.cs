@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Azure.Storage.Blobs;
 using Microsoft.Extensions.DependencyInjection;
+using Seedream.Functions.Drops;
 using Seedream.Functions.Intake;
 
 namespace Seedream.Functions.Tests.Intake;

@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Seedream.Functions.Events;
 using Seedream.Functions.Intake;
 using Seedream.Functions.Jobs;
+using Seedream.Functions.Processing;
 using Seedream.Functions.Submissions;
 
 namespace Seedream.Functions.Tests.Intake;

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Seedream.Functions.Jobs;
 using Seedream.Functions.OpenApi;
 
 namespace Seedream.Functions.Tests.Operations;
