@@ -35,6 +35,6 @@ public sealed class BackgroundLogTests(RealHostFixture host)
         var record = log[..log.IndexOf(lines.BackgroundWarning, StringComparison.Ordinal)];
         record = record[record.LastIndexOf("\ninfo: ", StringComparison.Ordinal)..];
         Assert.StartsWith("\ninfo: Host.Function.Console", record, StringComparison.Ordinal);
-        Assert.Contains("warn: Seedream.Functions.DeadLetters", record, StringComparison.Ordinal);
+        Assert.Contains("warn: Seedream.Functions.Intake.DeadLetters", record, StringComparison.Ordinal);
     }
 }

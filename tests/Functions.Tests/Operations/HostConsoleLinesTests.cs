@@ -28,7 +28,7 @@ public sealed class HostConsoleLinesTests
             Console.SetOut(output);
             Console.SetError(error);
             services = new ServiceCollection().AddLogging(logging => logging.AddBackgroundLinesForHostConsole()).BuildServiceProvider();
-            logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("Seedream.Functions.PoisonQueueDrain");
+            logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("Seedream.Functions.Intake.PoisonQueueDrain");
         }
         finally
         {
@@ -50,7 +50,7 @@ public sealed class HostConsoleLinesTests
 
         var written = output.ToString();
         var errors = error.ToString();
-        Assert.Single(Lines(written), line => line.Contains($"background warning {nonce}", StringComparison.Ordinal) && line.StartsWith("warn: Seedream.Functions.PoisonQueueDrain", StringComparison.Ordinal));
+        Assert.Single(Lines(written), line => line.Contains($"background warning {nonce}", StringComparison.Ordinal) && line.StartsWith("warn: Seedream.Functions.Intake.PoisonQueueDrain", StringComparison.Ordinal));
         Assert.Single(Lines(errors), line => line.Contains($"background error {nonce}", StringComparison.Ordinal) && line.StartsWith("fail: ", StringComparison.Ordinal));
         Assert.DoesNotContain($"background error {nonce}", written, StringComparison.Ordinal);
         Assert.DoesNotContain($"background information {nonce}", written + errors, StringComparison.Ordinal);
