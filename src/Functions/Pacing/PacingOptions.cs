@@ -35,7 +35,7 @@ public sealed class PacingOptions
 
     /// <summary>
     /// Shared ledger: a call booked at most this far ahead waits for its slot in process; a later one waits outside the
-    /// worker and comes back half of this before its slot (the queue's polling delay), so it starts on time.
+    /// worker and comes back ¾ of this before its slot (the queue rounds delays up to whole seconds and polls every few), so it starts on time.
     /// </summary>
     [Range(typeof(TimeSpan), "00:00:00", "00:00:30")]
     public TimeSpan HoldWithin { get; set; } = TimeSpan.FromSeconds(4);

@@ -13,7 +13,7 @@ namespace Seedream.Functions;
 /// images granted or booked per quarter second (<see cref="PacingLedger"/>), changed only by ETag compare-and-swap, so
 /// every instance draws from the same window without a coordinator process.
 /// <para>A job the window has room for now is granted. Otherwise it books the earliest slot with room for its images,
-/// and waits outside the worker (a delayed message) until <see cref="PacingOptions.HoldWithin"/> / 2 before it; back
+/// and waits outside the worker (a delayed message) until ¾ of <see cref="PacingOptions.HoldWithin"/> before it; back
 /// in time, it finds its booking (a read, no write) and waits the rest in process, at most HoldWithin. That short wait
 /// is for a slot already its own, not a refusal: it replaces the queue's polling delay (up to seconds of an idle window
 /// each time) with an exact start, and the worker is held seconds, not the minutes a 429 backoff takes.</para>
@@ -110,7 +110,9 @@ public sealed class SharedBudgetPacer : GenerationPacer
     private (LedgerEntry? Granted, TimeSpan Wait) Decide(LedgerEntry entry, DateTimeOffset now)
     {
         var until = PacingLedger.StartOf(entry.Slot) - now;
-        return until <= _options.HoldWithin ? (entry, TimeSpan.Zero) : (null, until - (_options.HoldWithin / 2));
+        // Back three quarters of HoldWithin early: the queue rounds the delay up to a whole second and polls every
+        // few seconds, and the rest is waited in process.
+        return until <= _options.HoldWithin ? (entry, TimeSpan.Zero) : (null, until - (_options.HoldWithin * 0.75));
     }
 
     /// <summary>A granted call that was not sent gives its images back.</summary>
