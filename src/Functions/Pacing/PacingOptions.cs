@@ -38,7 +38,7 @@ public sealed class PacingOptions
     /// worker and comes back ¾ of this before its slot (the queue rounds delays up to whole seconds and polls every few), so it starts on time.
     /// </summary>
     [Range(typeof(TimeSpan), "00:00:00", "00:00:30")]
-    public TimeSpan HoldWithin { get; set; } = TimeSpan.FromSeconds(4);
+    public TimeSpan HoldWithin { get; set; } = TimeSpan.FromSeconds(6);
 
     /// <summary>Share of the budget (of each window of the shared ledger, or of the adaptive in-flight window) that bulk work leaves to interactive work.</summary>
     [Range(0.0, 0.9)]

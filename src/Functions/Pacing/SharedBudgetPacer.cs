@@ -17,9 +17,8 @@ namespace Seedream.Functions;
 /// in time, it finds its booking (a read, no write) and waits the rest in process, at most HoldWithin. That short wait
 /// is for a slot already its own, not a refusal: it replaces the queue's polling delay (up to seconds of an idle window
 /// each time) with an exact start, and the worker is held seconds, not the minutes a 429 backoff takes.</para>
-/// <para>A booking missed by more than half the slack is left to count (it may still be on its way) and the job books
-/// anew. A call not sent gives its images back; a refused call's images stay booked, so refusals (another client of the
-/// account, a lower limit) slow every instance down by their size for one window.</para>
+/// <para>A job back more than ¾ of the slack after its slot gives the missed booking back and books anew; so does a job
+/// back after a refusal (the provider did not count the refused call). A call not sent gives its images back.</para>
 /// </summary>
 public sealed class SharedBudgetPacer : GenerationPacer
 {
@@ -86,11 +85,17 @@ public sealed class SharedBudgetPacer : GenerationPacer
             var now = _time.GetUtcNow();
             var nowSlot = PacingLedger.SlotOf(now);
             var live = Ledger.Live(entries, nowSlot);
-            var stillOnTime = PacingLedger.SlotOf(now - (_options.ArrivalSlack / 2));
+            var stillOnTime = PacingLedger.SlotOf(now - (_options.ArrivalSlack * 0.75));
             if (live.LastOrDefault(e => e.Job == job && e.Images == images && e.Slot >= stillOnTime) is { } booked)
             {
                 // Back for its booking: no write.
                 return Decide(booked, now);
+            }
+
+            // A booking this job missed (or the slot of its refused call: the provider did not count it) is given back.
+            if (live.RemoveAll(e => e.Job == job && e.Slot <= nowSlot) > 0)
+            {
+                _logger.LogInformation("Pacing ledger of {Model}: job {Job} came back after its slot; booking again.", model, job);
             }
 
             var entry = new LedgerEntry(Ledger.Earliest(live, nowSlot, images, priority), images, job);

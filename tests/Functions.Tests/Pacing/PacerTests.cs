@@ -126,7 +126,16 @@ public sealed class PacerTests(PipelineFixture fixture)
         await Task.Delay(third.Wait);
         Assert.NotNull((await impatient.AcquireAsync(Model, "third", 15, GenerationPriority.Interactive, CancellationToken.None)).Grant);
 
-        // A call not sent gives its images back; a refused one keeps them booked.
+        // A job back after its slot (by more than ¾ of the slack, none here) gives the missed booking back and books again.
+        Assert.NotNull((await impatient.AcquireAsync("late-model", "on-time", 15, GenerationPriority.Interactive, CancellationToken.None)).Grant);
+        var late = await impatient.AcquireAsync("late-model", "late", 15, GenerationPriority.Interactive, CancellationToken.None);
+        Assert.Null(late.Grant);
+        await Task.Delay(late.Wait + TimeSpan.FromSeconds(1.5));
+        Assert.NotNull((await impatient.AcquireAsync("late-model", "late", 15, GenerationPriority.Interactive, CancellationToken.None)).Grant);
+        // One entry for it, the new one (the on-time call has left the window meanwhile).
+        Assert.Equal(["late"], (await StoredLedgerAsync(harness, "late-model")).Entries.Select(e => e.Job));
+
+        // A call not sent gives its images back; a refused one's stay until its job comes back.
         var notSent = (await pacer.AcquireAsync("doubao-seedream-4-5-251128", "not-sent", 15, GenerationPriority.Interactive, CancellationToken.None)).Grant!;
         await notSent.CompleteAsync(PacingOutcome.NotSent);
         var refused = (await pacer.AcquireAsync("doubao-seedream-4-5-251128", "refused", 15, GenerationPriority.Interactive, CancellationToken.None)).Grant!;
