@@ -38,21 +38,21 @@ public sealed class PacerTests(PipelineFixture fixture)
         Assert.Equal(169, ledger.LongSlots);
         Assert.Equal(117, ledger.LongCap);
         Assert.Equal(20, ledger.ShortSlots);
-        Assert.Equal(18, ledger.ShortCap);
+        Assert.Equal(30, ledger.ShortCap);
         // 117 / 120 × 40 / 42.25: 92 %, where a token bucket that passes 15-image calls tops out at 0.97 × 105 / 120 = 85 %.
         Assert.Equal(0.923, ledger.Ceiling, 3);
         Assert.Equal(0.945, new PacingLedger(new PacingOptions()).Ceiling, 3);
 
-        // A 15-image booking is placed in the first short window with room for all of it, and a 1-image call placed
-        // later uses only room that leaves it whole: it never delays the earlier booking.
-        var entries = new List<LedgerEntry> { new(1000, 15, "a") };
+        // A 15-image call that does not fit now is booked in the first short window with room for all of it; a smaller
+        // call placed later uses the room left before it, and then the room beside it, never its slot.
+        var entries = new List<LedgerEntry> { new(1000, 15, "a"), new(1000, 4, "b") };
         var large = ledger.Earliest(entries, 1000, 15, GenerationPriority.Interactive);
         Assert.Equal(1020, large);
-        entries.Add(new LedgerEntry(large, 15, "b"));
-        Assert.Equal(1000, ledger.Earliest(entries, 1000, 3, GenerationPriority.Interactive));
-        entries.AddRange(Enumerable.Range(0, 3).Select(i => new LedgerEntry(1000, 1, $"s{i}")));
-        Assert.Equal(1020, ledger.Earliest(entries, 1000, 3, GenerationPriority.Interactive));
-        Assert.Equal(1040, ledger.Earliest(entries, 1000, 4, GenerationPriority.Interactive));
+        entries.Add(new LedgerEntry(large, 15, "large"));
+        Assert.Equal(1000, ledger.Earliest(entries, 1000, 11, GenerationPriority.Interactive));
+        entries.Add(new LedgerEntry(1000, 11, "c"));
+        Assert.Equal(1020, ledger.Earliest(entries, 1000, 1, GenerationPriority.Interactive));
+        Assert.Equal(1040, ledger.Earliest(entries, 1000, 16, GenerationPriority.Interactive));
     }
 
     [Fact]
@@ -60,20 +60,20 @@ public sealed class PacerTests(PipelineFixture fixture)
     {
         await using var harness = fixture.CreateHarness();
         await harness.Storage.EnsureCreatedAsync(CancellationToken.None);
-        // 100 per 10 minutes, no slack: long window 2,401 slots, cap 100; short window 75 s (300 slots), cap
-        // ceil(1.25 × 100 × 300 / 2401) = 16; bulk work books up to 80 % of each (12 of 16).
+        // 100 per 10 minutes, no slack: long window 2,401 slots, cap 100; short window 75 s (300 slots), cap 30 (two
+        // 15-image calls); bulk work books up to 80 % of each (24 of 30).
         var options = new PacingOptions { ImagesPerMinute = 100, TargetShare = 1, ArrivalSlack = TimeSpan.Zero, InteractiveReserve = 0.2, Window = TimeSpan.FromMinutes(10) };
         var first = SharedPacer(harness, options);
         var second = SharedPacer(harness, options);
-        Assert.Equal(16, first.Ledger.ShortCap);
+        Assert.Equal(30, first.Ledger.ShortCap);
 
         Assert.NotNull((await first.AcquireAsync(Model, "bulk-1", 4, GenerationPriority.Bulk, CancellationToken.None)).Grant);
-        Assert.NotNull((await second.AcquireAsync(Model, "bulk-2", 8, GenerationPriority.Bulk, CancellationToken.None)).Grant);
-        // 12 of the short window's 16 used: bulk work stops at its 12, on either instance; interactive work goes on.
+        Assert.NotNull((await second.AcquireAsync(Model, "bulk-2", 20, GenerationPriority.Bulk, CancellationToken.None)).Grant);
+        // 24 of the short window's 30 used: bulk work stops at its 24, on either instance; interactive work goes on.
         var bulk = await first.AcquireAsync(Model, "bulk-3", 1, GenerationPriority.Bulk, CancellationToken.None);
         Assert.Null(bulk.Grant);
         Assert.InRange(bulk.Wait.TotalSeconds, 60, 75);
-        Assert.NotNull((await second.AcquireAsync(Model, "interactive-1", 4, GenerationPriority.Interactive, CancellationToken.None)).Grant);
+        Assert.NotNull((await second.AcquireAsync(Model, "interactive-1", 6, GenerationPriority.Interactive, CancellationToken.None)).Grant);
 
         // A 15-image job books the next short window; its look again finds the booking and writes nothing.
         var large = await first.AcquireAsync(Model, "large", 15, GenerationPriority.Interactive, CancellationToken.None);
@@ -93,10 +93,10 @@ public sealed class PacerTests(PipelineFixture fixture)
 
         (entries, _) = await StoredLedgerAsync(harness);
         Assert.Equal(booking, SlotOf(entries.SingleOrDefault(e => e.Job == "large")));
-        Assert.True(BusiestWindow(entries, first.Ledger.ShortSlots) <= 16, string.Join(", ", entries));
+        Assert.True(BusiestWindow(entries, first.Ledger.ShortSlots) <= 30, string.Join(", ", entries));
         Assert.True(BusiestWindow(entries, first.Ledger.LongSlots) <= 100, string.Join(", ", entries));
-        // The window before the booking is full and the booking's own has no room left: they all go after it.
-        Assert.All(entries.Where(e => e.Job.StartsWith("small-", StringComparison.Ordinal)), e => Assert.True(e.Slot > booking, $"{e} before the booking at {booking}"));
+        // The window before the booking is full: they go beside it (14 of them, to the short cap) and after it.
+        Assert.All(entries.Where(e => e.Job.StartsWith("small-", StringComparison.Ordinal)), e => Assert.True(e.Slot >= booking, $"{e} before the booking at {booking}"));
 
         // Another model has its own ledger.
         Assert.NotNull((await second.AcquireAsync("doubao-seedream-4-5-251128", "other", 15, GenerationPriority.Bulk, CancellationToken.None)).Grant);
