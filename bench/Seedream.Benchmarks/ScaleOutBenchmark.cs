@@ -379,6 +379,7 @@ internal static class ScaleOutBenchmark
             return (IReadOnlyList<string>)row;
         });
         var images = options.JobsPerSize * sizes.Sum();
+        var ledger = new PacingLedger(new PacingOptions { ImagesPerMinute = options.ImagesPerWindow, Window = options.Window });
         return $"""
             ## Scale-out under the provider's limit: {options.Instances} instances, one scaled IPM limit, pacing modes side by side
 
@@ -394,7 +395,9 @@ internal static class ScaleOutBenchmark
             are scaled with the window (a twelfth of it, as 5 s is of a minute). Goodput: images the emulator admitted per window
             from the end of the first window to the admission of the 90th-percentile image, as a share of the limit. Calls and
             repeated generations come from the emulator's request log (each prompt names its job); terminal events from the
-            Event Grid receiver. Time to finish: from sending the backlog to the job's terminal event.
+            Event Grid receiver. Time to finish: from sending the backlog to the job's terminal event. SharedBudget's design
+            ceiling at these settings (defaults: TargetShare 0.98, ArrivalSlack 2 s): {ledger.Ceiling.ToString("P1", inv)} of the limit
+            ({ledger.LongCap} images per {(ledger.LongSlots * PacingLedger.SlotLength).TotalSeconds.ToString("0.00", inv)} s).
 
             {MarkdownReport.Table(headers, rows)}
             """;

@@ -35,7 +35,7 @@ public sealed class AdaptivePacer : GenerationPacer
         }
     }
 
-    public override ValueTask<PacingDecision> AcquireAsync(string model, int images, GenerationPriority priority, CancellationToken cancellationToken)
+    public override ValueTask<PacingDecision> AcquireAsync(string model, string job, int images, GenerationPriority priority, CancellationToken cancellationToken)
     {
         lock (_gate)
         {

@@ -30,7 +30,8 @@ public sealed record PacingDecision(PacingGrant? Grant, TimeSpan Wait)
 /// <summary>Decides when a job's Seedream call may go out, so that all instances together stay within the model's limit.</summary>
 public abstract class GenerationPacer
 {
-    public abstract ValueTask<PacingDecision> AcquireAsync(string model, int images, GenerationPriority priority, CancellationToken cancellationToken);
+    /// <summary>Permission for <paramref name="job"/>'s call of <paramref name="images"/> images of <paramref name="model"/>, or its wait.</summary>
+    public abstract ValueTask<PacingDecision> AcquireAsync(string model, string job, int images, GenerationPriority priority, CancellationToken cancellationToken);
 }
 
 /// <summary>No pacing: every call goes now (<see cref="PacingMode.Off"/> and <see cref="PacingMode.Deferral"/>).</summary>
@@ -38,7 +39,7 @@ public sealed class UnpacedPacer : GenerationPacer
 {
     private static readonly PacingDecision Granted = PacingDecision.Now(new NoGrant());
 
-    public override ValueTask<PacingDecision> AcquireAsync(string model, int images, GenerationPriority priority, CancellationToken cancellationToken) =>
+    public override ValueTask<PacingDecision> AcquireAsync(string model, string job, int images, GenerationPriority priority, CancellationToken cancellationToken) =>
         ValueTask.FromResult(Granted);
 
     private sealed class NoGrant : PacingGrant

@@ -31,17 +31,17 @@ public sealed class PacingGate
         Enabled ? _pauses.FindAsync(ModelOf(job), cancellationToken) : Task.FromResult<ModelPause?>(null);
 
     public ValueTask<PacingDecision> AcquireAsync(GenerationJob job, GenerationPriority priority, CancellationToken cancellationToken) =>
-        _pacer.AcquireAsync(ModelOf(job), JobOutcomeRules.MaxImages(job), priority, cancellationToken);
+        _pacer.AcquireAsync(ModelOf(job), job.Id, JobOutcomeRules.MaxImages(job), priority, cancellationToken);
 
     public Task PauseAsync(GenerationJob job, JobError error, CancellationToken cancellationToken) => _pauses.PauseAsync(ModelOf(job), error, cancellationToken);
 
-    /// <summary>The wait after the job's <paramref name="waits"/>-th rate-limit refusal.</summary>
     /// <summary>True once rate-limit refusals have kept <paramref name="job"/> waiting for <see cref="PacingOptions.MaxWait"/>.</summary>
     public bool HasWaitedTooLong(GenerationJob job, DateTimeOffset now) =>
         job.WaitingForCapacity is { } wait && job.CapacityWaits > 0 && now - wait.Since >= _options.MaxWait;
 
     public TimeSpan MaxWait => _options.MaxWait;
 
+    /// <summary>The wait after the job's <paramref name="waits"/>-th rate-limit refusal.</summary>
     public TimeSpan BackoffAfterRefusal(int waits) => CapacityBackoff.Delay(waits, _options, Random.Shared.NextDouble());
 
     public Task RequeueAsync(GenerationJob job, GenerationPriority priority, TimeSpan delay, CancellationToken cancellationToken) =>

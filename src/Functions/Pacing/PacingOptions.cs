@@ -19,15 +19,30 @@ public sealed class PacingOptions
     public TimeSpan Window { get; set; } = TimeSpan.FromMinutes(1);
 
     /// <summary>
-    /// Share of what is left of the limit after one largest call (15 images) that the shared budget refills per window;
-    /// the rest is its burst. Refill + burst + one call's overdraft stay under the limit, so a full backlog is not refused.
+    /// Share of the limit the shared ledger books per window + <see cref="ArrivalSlack"/>: the margin for other clients of
+    /// the account and clock skew between instances (the ledger itself never books more than its windows allow).
     /// </summary>
     [Range(0.1, 1.0)]
-    public double TargetShare { get; set; } = 0.97;
+    public double TargetShare { get; set; } = 0.98;
 
-    /// <summary>Share of the budget (the bucket's burst, or the adaptive in-flight window) that bulk work leaves to interactive work.</summary>
+    /// <summary>
+    /// Shared ledger: how long after its grant a call may reach Seedream (which counts it on arrival) and still be counted
+    /// within the ledger's window. The ledger's window is the provider's plus this, so a full backlog gets
+    /// TargetShare × window / (window + slack) of the limit.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:01:00")]
+    public TimeSpan ArrivalSlack { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// Shared ledger: a call booked at most this far ahead waits for its slot in process; a later one waits outside the
+    /// worker and comes back ¾ of this before its slot (the queue rounds delays up to whole seconds and polls every few), so it starts on time.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:00:30")]
+    public TimeSpan HoldWithin { get; set; } = TimeSpan.FromSeconds(6);
+
+    /// <summary>Share of the budget (of each window of the shared ledger, or of the adaptive in-flight window) that bulk work leaves to interactive work.</summary>
     [Range(0.0, 0.9)]
-    public double InteractiveReserve { get; set; } = 0.5;
+    public double InteractiveReserve { get; set; } = 0.2;
 
     /// <summary>First wait after a rate-limit refusal; each further one doubles it (jittered), up to <see cref="MaxRetryDelay"/>.</summary>
     [Range(typeof(TimeSpan), "00:00:00.100", "01:00:00")]
@@ -71,6 +86,6 @@ public enum PacingMode
     /// <summary>Deferral plus a per-instance in-flight image window per model: additive increase, multiplicative decrease on 429.</summary>
     Adaptive,
 
-    /// <summary>Deferral plus one token bucket per model in a blob on the storage account (ETag compare-and-swap), shared by every instance.</summary>
+    /// <summary>Deferral plus one sliding-window ledger of granted and booked images per model in a blob on the storage account (ETag compare-and-swap), shared by every instance.</summary>
     SharedBudget,
 }

@@ -11,16 +11,20 @@ using Seedream.Functions.Storage;
 namespace Seedream.Functions.Pacing;
 
 /// <summary>
-/// One token bucket per model in a blob beside the job records (<c>jobs/pacing/{model}/budget.json</c>), changed
-/// only by ETag compare-and-swap, so every instance draws from the same budget without a coordinator process. The
-/// bucket refills <see cref="RefillPerWindow"/> images per window and holds at most <see cref="Burst"/>; a call may
-/// overdraw it by its own size (so a 15-image call is never starved by 1-image calls that each fit), and
-/// refill + burst + one overdraft stay below the limit, so the provider's sliding minute is never exceeded.
-/// A refused call reads the blob once and waits outside the worker; only a grant writes.
+/// One sliding-window ledger per model in a blob beside the job records (<c>jobs/pacing/{model}/ledger.json</c>): the
+/// images granted or booked per quarter second (<see cref="PacingLedger"/>), changed only by ETag compare-and-swap, so
+/// every instance draws from the same window without a coordinator process.
+/// <para>A job the window has room for now is granted. Otherwise it books the earliest slot with room for its images,
+/// and waits outside the worker (a delayed message) until ¾ of <see cref="PacingOptions.HoldWithin"/> before it; back
+/// in time, it finds its booking (a read, no write) and waits the rest in process, at most HoldWithin. That short wait
+/// is for a slot already its own, not a refusal: it replaces the queue's polling delay (up to seconds of an idle window
+/// each time) with an exact start, and the worker is held seconds, not the minutes a 429 backoff takes.</para>
+/// <para>A job back more than ¾ of the slack after its slot gives the missed booking back and books anew; so does a job
+/// back after a refusal (the provider did not count the refused call). A call not sent gives its images back.</para>
 /// </summary>
 public sealed class SharedBudgetPacer : GenerationPacer
 {
-    private const int MaxCasAttempts = 8;
+    private const int MaxCasAttempts = 16;
 
     private readonly PipelineStorage _storage;
     private readonly PacingOptions _options;
@@ -38,95 +42,119 @@ public sealed class SharedBudgetPacer : GenerationPacer
         _options = options.Value;
         _time = time;
         _logger = logger;
+        Ledger = new PacingLedger(_options);
     }
 
-    /// <summary>Images the bucket refills per window: <c>TargetShare × (limit − 15)</c>.</summary>
-    public double RefillPerWindow => _options.TargetShare * Math.Max(1, _options.ImagesPerMinute - JobOutcomeRules.MaxSeriesImages);
+    /// <summary>The ledger's arithmetic (windows, caps, design ceiling).</summary>
+    public PacingLedger Ledger { get; }
 
-    /// <summary>The bucket's size: what is left of <c>limit − 15</c> after the refill (at least one image).</summary>
-    public double Burst => Math.Max(1, _options.ImagesPerMinute - JobOutcomeRules.MaxSeriesImages - RefillPerWindow);
-
-    private double RefillPerSecond => RefillPerWindow / _options.Window.TotalSeconds;
-
-    /// <summary>Bulk calls leave this many tokens in the bucket for interactive ones.</summary>
-    private double Threshold(GenerationPriority priority) => priority == GenerationPriority.Bulk ? Math.Max(1, Burst * _options.InteractiveReserve) : 1;
-
-    public override async ValueTask<PacingDecision> AcquireAsync(string model, int images, GenerationPriority priority, CancellationToken cancellationToken)
+    public override async ValueTask<PacingDecision> AcquireAsync(string model, string job, int images, GenerationPriority priority, CancellationToken cancellationToken)
     {
         var writer = _writers.GetOrAdd(model, _ => new SemaphoreSlim(1, 1));
+        LedgerEntry? granted;
+        TimeSpan wait;
         await writer.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            return await AcquireOnceAsync(model, images, priority, cancellationToken).ConfigureAwait(false);
+            (granted, wait) = await PlaceAsync(model, job, images, priority, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
             writer.Release();
         }
+
+        if (granted is null)
+        {
+            return PacingDecision.Later(wait);
+        }
+
+        // The slot is this call's own: wait for its start here (at most HoldWithin) rather than in the queue.
+        var hold = PacingLedger.StartOf(granted.Slot) - _time.GetUtcNow();
+        if (hold > TimeSpan.Zero)
+        {
+            await Task.Delay(hold, _time, cancellationToken).ConfigureAwait(false);
+        }
+
+        return PacingDecision.Now(new Grant(this, model, granted));
     }
 
-    private async ValueTask<PacingDecision> AcquireOnceAsync(string model, int images, GenerationPriority priority, CancellationToken cancellationToken)
+    /// <summary>The job's slot when it is within HoldWithin (granted), or how long to wait outside the worker.</summary>
+    private async Task<(LedgerEntry? Granted, TimeSpan Wait)> PlaceAsync(string model, string job, int images, GenerationPriority priority, CancellationToken cancellationToken)
     {
-        var threshold = Threshold(priority);
         for (var attempt = 1; attempt <= MaxCasAttempts; attempt++)
         {
-            var (bucket, etag) = await ReadAsync(model, cancellationToken).ConfigureAwait(false);
-            if (bucket.Tokens < threshold)
+            var (entries, etag) = await ReadAsync(model, cancellationToken).ConfigureAwait(false);
+            var now = _time.GetUtcNow();
+            var nowSlot = PacingLedger.SlotOf(now);
+            var live = Ledger.Live(entries, nowSlot);
+            var stillOnTime = PacingLedger.SlotOf(now - (_options.ArrivalSlack * 0.75));
+            if (live.LastOrDefault(e => e.Job == job && e.Images == images && e.Slot >= stillOnTime) is { } booked)
             {
-                // Come back when the refill reaches the threshold, spread over a quarter of the window: waiting jobs
-                // return one by one rather than at once, and a large backlog costs few looks (each reads the blob).
-                var due = (threshold - bucket.Tokens) / RefillPerSecond;
-                var spread = Math.Max(1, _options.Window.TotalSeconds / 4) * Random.Shared.NextDouble();
-                return PacingDecision.Later(TimeSpan.FromSeconds(due + spread));
+                // Back for its booking: no write.
+                return Decide(booked, now);
             }
 
-            if (await TryWriteAsync(model, bucket with { Tokens = bucket.Tokens - images }, etag, cancellationToken).ConfigureAwait(false))
+            // A booking this job missed (or the slot of its refused call: the provider did not count it) is given back.
+            if (live.RemoveAll(e => e.Job == job && e.Slot <= nowSlot) > 0)
             {
-                return PacingDecision.Now(new Grant(this, model));
+                _logger.LogInformation("Pacing ledger of {Model}: job {Job} came back after its slot; booking again.", model, job);
+            }
+
+            var entry = new LedgerEntry(Ledger.Earliest(live, nowSlot, images, priority), images, job);
+            live.Add(entry);
+            if (await TryWriteAsync(model, live, etag, cancellationToken).ConfigureAwait(false))
+            {
+                return Decide(entry, now);
             }
 
             await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(5, 20 * attempt)), _time, cancellationToken).ConfigureAwait(false);
         }
 
-        _logger.LogDebug("Pacing budget of {Model}: {Attempts} writes lost to other instances; waiting.", model, MaxCasAttempts);
-        return PacingDecision.Later(TimeSpan.FromSeconds(0.5 + Random.Shared.NextDouble()));
+        _logger.LogDebug("Pacing ledger of {Model}: {Attempts} writes lost to other instances; waiting.", model, MaxCasAttempts);
+        return (null, TimeSpan.FromSeconds(0.5 + Random.Shared.NextDouble()));
     }
 
-    /// <summary>A 429 despite the budget (another client of the account, a lower limit): empty the bucket for every instance.</summary>
-    private async ValueTask DrainAsync(string model)
+    private (LedgerEntry? Granted, TimeSpan Wait) Decide(LedgerEntry entry, DateTimeOffset now)
+    {
+        var until = PacingLedger.StartOf(entry.Slot) - now;
+        // Back three quarters of HoldWithin early: the queue rounds the delay up to a whole second and polls every
+        // few seconds, and the rest is waited in process.
+        return until <= _options.HoldWithin ? (entry, TimeSpan.Zero) : (null, until - (_options.HoldWithin * 0.75));
+    }
+
+    /// <summary>A granted call that was not sent gives its images back.</summary>
+    private async ValueTask ReleaseAsync(string model, LedgerEntry entry)
     {
         for (var attempt = 1; attempt <= MaxCasAttempts; attempt++)
         {
-            var (bucket, etag) = await ReadAsync(model, CancellationToken.None).ConfigureAwait(false);
-            if (bucket.Tokens <= 0 || await TryWriteAsync(model, bucket with { Tokens = 0 }, etag, CancellationToken.None).ConfigureAwait(false))
+            var (entries, etag) = await ReadAsync(model, CancellationToken.None).ConfigureAwait(false);
+            if (!entries.Remove(entry) || await TryWriteAsync(model, entries, etag, CancellationToken.None).ConfigureAwait(false))
             {
                 return;
             }
         }
     }
 
-    private async Task<(Bucket Bucket, ETag? ETag)> ReadAsync(string model, CancellationToken cancellationToken)
+    private async Task<(List<LedgerEntry> Entries, ETag? ETag)> ReadAsync(string model, CancellationToken cancellationToken)
     {
-        var now = _time.GetUtcNow();
         try
         {
             var content = await BlobOf(model).DownloadContentAsync(cancellationToken).ConfigureAwait(false);
-            var stored = content.Value.Content.ToObjectFromJson<Bucket>(JsonSerializerOptions.Web) ?? new Bucket(Burst, now);
-            var elapsed = Math.Max(0, (now - stored.At).TotalSeconds);
-            return (new Bucket(Math.Min(Burst, stored.Tokens + (elapsed * RefillPerSecond)), now), content.Value.Details.ETag);
+            var stored = content.Value.Content.ToObjectFromJson<StoredLedger>(JsonSerializerOptions.Web);
+            return (stored?.Entries?.ToList() ?? [], content.Value.Details.ETag);
         }
         catch (RequestFailedException e) when (e.Status == (int)HttpStatusCode.NotFound)
         {
-            return (new Bucket(Burst, now), null);
+            return ([], null);
         }
     }
 
-    private async Task<bool> TryWriteAsync(string model, Bucket bucket, ETag? etag, CancellationToken cancellationToken)
+    private async Task<bool> TryWriteAsync(string model, List<LedgerEntry> entries, ETag? etag, CancellationToken cancellationToken)
     {
         var conditions = etag is { } match ? new BlobRequestConditions { IfMatch = match } : new BlobRequestConditions { IfNoneMatch = ETag.All };
         try
         {
-            await BlobOf(model).UploadAsync(BinaryData.FromObjectAsJson(bucket, JsonSerializerOptions.Web),
+            await BlobOf(model).UploadAsync(BinaryData.FromObjectAsJson(new StoredLedger(entries), JsonSerializerOptions.Web),
                 new BlobUploadOptions { Conditions = conditions, HttpHeaders = new BlobHttpHeaders { ContentType = "application/json" } }, cancellationToken).ConfigureAwait(false);
             return true;
         }
@@ -136,20 +164,19 @@ public sealed class SharedBudgetPacer : GenerationPacer
         }
     }
 
-    private Azure.Storage.Blobs.BlobClient BlobOf(string model) => _storage.Jobs.GetBlobClient($"pacing/{Uri.EscapeDataString(model)}/budget.json");
+    private Azure.Storage.Blobs.BlobClient BlobOf(string model) => _storage.Jobs.GetBlobClient($"pacing/{Uri.EscapeDataString(model)}/ledger.json");
 
-    /// <summary>The stored bucket: tokens (negative while a call's overdraft is repaid) as of <c>At</c>.</summary>
-    private sealed record Bucket(double Tokens, DateTimeOffset At);
+    private sealed record StoredLedger(IReadOnlyList<LedgerEntry>? Entries);
 
-    private sealed class Grant(SharedBudgetPacer pacer, string model) : PacingGrant
+    private sealed class Grant(SharedBudgetPacer pacer, string model, LedgerEntry entry) : PacingGrant
     {
         private int _completed;
 
         public override async ValueTask CompleteAsync(PacingOutcome outcome)
         {
-            if (Interlocked.Exchange(ref _completed, 1) == 0 && outcome == PacingOutcome.RateLimited)
+            if (Interlocked.Exchange(ref _completed, 1) == 0 && outcome == PacingOutcome.NotSent)
             {
-                await pacer.DrainAsync(model).ConfigureAwait(false);
+                await pacer.ReleaseAsync(model, entry).ConfigureAwait(false);
             }
         }
     }

@@ -107,15 +107,15 @@ public sealed class RateLimitWaitTests(PipelineFixture fixture)
     [Fact]
     public async Task A_job_held_back_by_the_pacer_waits_queued_and_a_cancel_ends_it_unpaid()
     {
-        // A shared budget of one image per window: the second job must wait.
+        // A shared ledger of 15 images per window: after a 15-image job the next must wait.
         await using var harness = fixture.CreateHarness(new Dictionary<string, string?>
         {
             ["Pacing:Mode"] = "SharedBudget",
-            ["Pacing:ImagesPerMinute"] = "17",
+            ["Pacing:ImagesPerMinute"] = "15",
             ["Pacing:Window"] = "00:10:00",
         });
         var generationsBefore = harness.GenerationRequestCount();
-        var first = await harness.SubmitAndRunAsync(TestRequests.Create("a bridge"));
+        var first = await harness.SubmitAndRunAsync(TestRequests.Create("a bridge", maxImages: 15));
         Assert.Equal("succeeded", first.GetProperty("status").GetString());
 
         var accepted = await harness.SubmitAsync(TestRequests.Create("a bridge in fog"));
