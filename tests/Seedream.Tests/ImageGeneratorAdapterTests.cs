@@ -52,10 +52,17 @@ public sealed class ImageGeneratorAdapterTests(EmulatorFixture emulator) : IClas
         Assert.Equal("png", sent.GetProperty("output_format").GetString());
         Assert.Equal("b64_json", sent.GetProperty("response_format").GetString());
 
+        // Other test classes run in parallel and report to the same source while this one reads: read a copy.
+        Activity[] stopped;
+        lock (spans)
+        {
+            stopped = [.. spans];
+        }
+
         // MEAI's span wraps the client's own span.
-        var outer = Assert.Single(spans, span => span.Source.Name == "adapter-test");
-        // Other test classes run in parallel and report to the same source: this call's span is the one in MEAI's trace.
-        var inner = Assert.Single(spans, span => span.Source.Name == SeedreamTelemetry.ActivitySourceName && span.TraceId == outer.TraceId);
+        var outer = Assert.Single(stopped, span => span.Source.Name == "adapter-test");
+        // This call's span is the one in MEAI's trace.
+        var inner = Assert.Single(stopped, span => span.Source.Name == SeedreamTelemetry.ActivitySourceName && span.TraceId == outer.TraceId);
         Assert.Equal(outer.SpanId, inner.ParentSpanId);
         Assert.Equal(3, inner.GetTagItem("seedream.response.images"));
     }
