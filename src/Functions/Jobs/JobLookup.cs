@@ -1,5 +1,5 @@
 using Seedream.Functions.Http;
-using Seedream.Functions.Submissions;
+using Seedream.Functions.Intake;
 
 namespace Seedream.Functions.Jobs;
 
@@ -11,7 +11,7 @@ public sealed class JobLookup
     public JobLookup(JobStore jobs) => _jobs = jobs;
 
     public async Task<StoredJob?> FindAsync(string id, CancellationToken cancellationToken) =>
-        id is not null && SubmissionParser.JobIdPattern().IsMatch(id)
+        id is not null && SubmissionIntake.JobIdPattern().IsMatch(id)
             ? await _jobs.GetAsync(id, cancellationToken).ConfigureAwait(false)
             : null;
 

@@ -1,7 +1,7 @@
 using System.Buffers.Text;
 using System.Diagnostics.CodeAnalysis;
 using System.Text;
-using Seedream.Functions.Submissions;
+using Seedream.Functions.Intake;
 
 namespace Seedream.Functions.Listing;
 
@@ -39,7 +39,7 @@ public static class JobListContinuation
         }
 
         var candidate = text[Version.Length..];
-        if (JobIndexEntry.CreatedAtFromRowKey(candidate) is null || !SubmissionParser.JobIdPattern().IsMatch(candidate[20..]))
+        if (JobIndexEntry.CreatedAtFromRowKey(candidate) is null || !SubmissionIntake.JobIdPattern().IsMatch(candidate[20..]))
         {
             return false;
         }
