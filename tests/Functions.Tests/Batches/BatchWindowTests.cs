@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
@@ -13,6 +14,23 @@ public sealed class BatchWindowTests
     private readonly PipelineFixture _fixture;
 
     public BatchWindowTests(PipelineFixture fixture) => _fixture = fixture;
+
+    [Theory]
+    [InlineData(0, false)]
+    [InlineData(-5, false)]
+    [InlineData(100_001, false)]
+    [InlineData(1, true)]
+    [InlineData(500, true)]
+    public void The_window_setting_is_validated(int maxJobsAhead, bool valid)
+    {
+        var options = new BatchOptions { MaxJobsAhead = maxJobsAhead };
+        var results = new List<ValidationResult>();
+        var ok = Validator.TryValidateObject(options, new ValidationContext(options), results, validateAllProperties: true);
+
+        Assert.Equal(valid, ok);
+        Assert.Equal(valid ? [] : [nameof(BatchOptions.MaxJobsAhead)], results.SelectMany(r => r.MemberNames));
+        Assert.Equal(500, new BatchOptions().MaxJobsAhead);
+    }
 
     [Fact]
     public async Task A_batch_larger_than_the_window_settles_every_line_once_and_never_has_more_unfinished_jobs_than_the_window()
