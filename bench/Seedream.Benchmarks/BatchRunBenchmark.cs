@@ -17,7 +17,14 @@ namespace Seedream.Benchmarks;
 /// <param name="MaxPollingInterval">The host's longest wait between polls of an empty queue. Azurite scans every queued
 /// message of the account on each receive (even of an empty queue), so with thousands of lines queued short polls cost
 /// it most of a core; 0.5 s by default, 2 s (host.json's) for large batches.</param>
-internal sealed record BatchRunOptions(int Lines, int InvalidEvery, int Kills, TimeSpan ImageDelay, TimeSpan Timeout, TimeSpan? MaxPollingInterval = null);
+/// <param name="MaxJobsAhead">Batches:MaxJobsAhead for the host (the batch's jobs created and not ended, at most); null for the app's default.</param>
+internal sealed record BatchRunOptions(int Lines, int InvalidEvery, int Kills, TimeSpan ImageDelay, TimeSpan Timeout, TimeSpan? MaxPollingInterval = null, int? MaxJobsAhead = null)
+{
+    /// <summary>The window the host runs with: the option, else <see cref="BatchOptions.MaxJobsAhead"/>'s default.</summary>
+    public int Window => MaxJobsAhead ?? DefaultWindow;
+
+    public static int DefaultWindow => new BatchOptions().MaxJobsAhead;
+}
 
 /// <param name="KilledDuringFanOut">Whether the first kill found the fan-out still reading (input not yet fully read).</param>
 /// <param name="CallsPerValidLine">Seedream generation calls in the emulator's request log, by the valid line's custom_id (null when the log cannot hold the run).</param>
@@ -36,7 +43,8 @@ internal sealed record BatchRunResult(
     IReadOnlyDictionary<string, int>? CallsPerValidLine,
     double Seconds,
     long PeakRss,
-    string? Failure);
+    string? Failure,
+    string? LoadAverage = null);
 
 /// <summary>
 /// A batch end to end on the development host as its own process (as tools/DevHost runs the app under ./run.sh),
@@ -64,6 +72,7 @@ internal static partial class BatchRunBenchmark
         var settings = LocalStack.PipelineSettings(azurite, emulator, eventGrid);
         settings["Models:CheckModels"] = "false";
         settings["Intake:ProbeReferenceUrls"] = "false";
+        settings["Batches:MaxJobsAhead"] = options.Window.ToString(CultureInfo.InvariantCulture);
         if (options.Kills > 0)
         {
             // Small checkpoints so the first kill lands inside the fan-out, and short leases and rechecks so the work a
@@ -170,7 +179,7 @@ internal static partial class BatchRunBenchmark
             var result = new BatchRunResult(
                 options.Lines, invalid, batch["status"]!.GetValue<string>(), output.Count, errors.Count, customIds.Distinct(StringComparer.Ordinal).Count(),
                 customIds.Count - customIds.Distinct(StringComparer.Ordinal).Count(), succeeded, batchEvents, kills, killedDuringFanOut, calls,
-                stopwatch.Elapsed.TotalSeconds, peak, failure);
+                stopwatch.Elapsed.TotalSeconds, peak, failure, LoadAverage());
             await log.WriteLineAsync(
                 $"batch-run: {result.Status} in {result.Seconds:0.0} s ({result.Lines / result.Seconds:0} lines/s): {result.OutputLines} output lines ({result.SucceededLines} succeeded), {result.ErrorLines} error lines, "
                 + $"{result.DistinctCustomIds} distinct custom_ids, {posts.Count} Seedream calls ({posts.Count(r => r.Body is null && r.ResponseStatus == 0)} cut off before their body), {result.BatchEvents} batch events, peak RSS {result.PeakRss / 1e6:0} MB{(failure is null ? "" : ", " + failure)}").ConfigureAwait(false);
@@ -191,8 +200,9 @@ internal static partial class BatchRunBenchmark
             ### Batch of {result.Lines:N0} lines end to end{(result.KillsDone > 0 ? $", host killed {result.KillsDone} times" : "")}
 
             `{MarkdownReport.Command(args)}` on {MarkdownReport.Machine()}. The development host in its own process, Azurite, the
-            emulator with {options.ImageDelay.TotalMilliseconds:0} ms per image (no noise content); every {options.InvalidEvery}th line refused by the intake.
-            From `POST /api/batches` to the batch's end: fan-out, every job's generation, the output and error files.
+            emulator with {options.ImageDelay.TotalMilliseconds:0} ms per image (no noise content); every {options.InvalidEvery}th line refused by the intake;
+            `Batches:MaxJobsAhead` {options.Window}. From `POST /api/batches` to the batch's end: fan-out, every job's generation,
+            the output and error files.{(result.LoadAverage is { } load ? $" Load average at the end (1, 5, 15 min): {load}." : "")}{(result.Failure is null ? "" : " Not ended within the timeout.")}
 
             {MarkdownReport.Table(["lines", "invalid", "status", "output lines", "error lines", "distinct custom_ids", "batch events", "seconds", "lines/s", "host peak RSS (MB)"],
                 [[result.Lines.ToString(CultureInfo.InvariantCulture), result.Invalid.ToString(CultureInfo.InvariantCulture), result.Status, result.OutputLines.ToString(CultureInfo.InvariantCulture),
@@ -200,6 +210,10 @@ internal static partial class BatchRunBenchmark
                   MarkdownReport.Format(result.Seconds), MarkdownReport.Format(result.Lines / result.Seconds, "0"), MarkdownReport.Format(result.PeakRss / 1e6, "0")]])}
             """;
     }
+
+    /// <summary>The 1, 5 and 15 minute load averages at the end of the run (the machine is shared).</summary>
+    private static string? LoadAverage() =>
+        File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : null;
 
     /// <summary>The development host's setting for the lease of a message while its function runs.</summary>
     private const string QueueLeaseSetting = "DevHost:MessageLease";

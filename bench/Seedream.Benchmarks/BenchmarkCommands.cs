@@ -15,7 +15,7 @@ internal static class BenchmarkCommands
           webhooks          [--jobs 200] [--receiver-delay-seconds 5] [--rounds 2] [--submitters 4] [--timeout-minutes 20] [--report docs/benchmarks.md]
           soak              [--jobs 1000] [--fault-percent 5] [--submitters 4] [--timeout-minutes 20] [--report docs/benchmarks.md]
           batch-fanout      [--lines 50000] [--line-bytes 4000] [--invalid-every 10] [--report docs/benchmarks.md]
-          batch-run         [--lines 10000] [--invalid-every 10] [--kills 0] [--image-delay-ms 20] [--max-polling-ms 500] [--timeout-minutes 30] [--report docs/benchmarks.md]
+          batch-run         [--lines 10000] [--invalid-every 10] [--kills 0] [--image-delay-ms 20] [--max-polling-ms 500] [--max-jobs-ahead 500] [--timeout-minutes 30] [--report docs/benchmarks.md]
           batch-queue-depth [--depths 0,1000,4000,10000] [--samples 40] [--report docs/benchmarks.md]
           scale-out         [--instances 3] [--jobs-per-size 80] [--job-sizes 1,4,15] [--limit 400] [--window-seconds 20] [--image-delay-ms 50] [--modes Off,Deferral,Adaptive,SharedBudget] [--timeout-minutes 10] [--report docs/benchmarks.md]
           capacity          [--jobs 1,4,8,16] [--sizes 2K,4K] [--images 15] [--settle-seconds 60] [--paths ours,sdk] [--sdk-limit-mb 4096] [--malformed 300] [--shipped true|false] [--model id] [--cell-timeout-minutes 20] [--report docs/benchmarks.md]
@@ -113,7 +113,7 @@ internal static class BenchmarkCommands
                 var runOptions = new BatchRunOptions(
                     arguments.Integer("lines", 10_000), arguments.Integer("invalid-every", 10), arguments.Integer("kills", 0),
                     TimeSpan.FromMilliseconds(arguments.Integer("image-delay-ms", 20)), TimeSpan.FromMinutes(arguments.Integer("timeout-minutes", 30)),
-                    TimeSpan.FromMilliseconds(arguments.Integer("max-polling-ms", 500)));
+                    TimeSpan.FromMilliseconds(arguments.Integer("max-polling-ms", 500)), arguments.Integer("max-jobs-ahead", BatchRunOptions.DefaultWindow));
                 var run = await BatchRunBenchmark.RunAsync(runOptions, output, cancellationToken).ConfigureAwait(false);
                 return await ReportAsync(arguments, $"{BatchRunBenchmark.Command}-{runOptions.Lines}-{runOptions.Kills}", BatchRunBenchmark.Markdown(runOptions, run, args), output, cancellationToken).ConfigureAwait(false);
             case CapacityBenchmark.Command:

@@ -43,14 +43,23 @@ public sealed class BatchCancellation
 
     public async Task<(BatchCancelOutcome Outcome, BatchRecord? Batch)> CancelAsync(string batchId, CancellationToken cancellationToken)
     {
+        var resume = false;
         var stored = await _batches.UpdateAsync(batchId, record =>
         {
+            resume = false;
             if (record.IsFinished || record.CancelRequestedAt is not null)
             {
                 return false;
             }
 
             record.CancelRequestedAt = _time.GetUtcNow();
+            // A fan-out paused on a full window goes on, to settle the remaining lines as cancelled.
+            resume = record.FanOut.Paused;
+            if (resume)
+            {
+                BatchWindow.Resume(record, record.CancelRequestedAt.Value);
+            }
+
             if (record.Status != BatchStatus.Finalizing)
             {
                 record.Status = BatchStatus.Cancelling;
@@ -83,6 +92,11 @@ public sealed class BatchCancellation
                 await _runner.CancelAsync(job, ct).ConfigureAwait(false);
             }
         }).ConfigureAwait(false);
+
+        if (resume)
+        {
+            await _batches.SendAsync(_batches.Control, BatchControlMessage.FanOut(batchId), delay: null, cancellationToken).ConfigureAwait(false);
+        }
 
         if (stored.Batch.FanOut.Completed)
         {

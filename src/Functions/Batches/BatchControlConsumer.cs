@@ -6,7 +6,7 @@ using Seedream.Functions.Processing;
 
 namespace Seedream.Functions.Batches;
 
-/// <summary>Messages of the batch control queue: fan-out, recount, finalize. Anything else is dead-lettered, never retried.</summary>
+/// <summary>Messages of the batch control queue: fan-out, recount, finalize, resume. Anything else is dead-lettered, never retried.</summary>
 public sealed class BatchControlConsumer
 {
     public const string NotAControlMessageCode = "NotABatchControlMessage";
@@ -42,6 +42,9 @@ public sealed class BatchControlConsumer
         {
             case BatchControlMessage.FanOutStep:
                 await _fanOut.RunAsync(control.BatchId, cancellationToken).ConfigureAwait(false);
+                break;
+            case BatchControlMessage.ResumeStep:
+                await _progress.ResumeCheckAsync(control.BatchId, control.Round, cancellationToken).ConfigureAwait(false);
                 break;
             default:
                 await _progress.CheckAsync(control.BatchId, control.Round, control.Step == BatchControlMessage.FinalizeStep, cancellationToken).ConfigureAwait(false);

@@ -24,6 +24,7 @@ public sealed class BatchFanOutService
     private readonly SubmissionIntake _intake;
     private readonly BatchCostEstimator _estimator;
     private readonly BatchOptions _options;
+    private readonly BatchWindow _window;
     private readonly IntakeOptions _intakeOptions;
     private readonly PipelineOptions _pipeline;
     private readonly TimeProvider _time;
@@ -38,6 +39,7 @@ public sealed class BatchFanOutService
         _intake = intake;
         _estimator = estimator;
         _options = options.Value;
+        _window = new BatchWindow(_options.MaxJobsAhead);
         _intakeOptions = intakeOptions.Value;
         _pipeline = pipeline.Value;
         _time = time;
@@ -52,48 +54,135 @@ public sealed class BatchFanOutService
             return;
         }
 
-        if (!stored.Batch.FanOut.Completed)
+        if (!stored.Batch.FanOut.Completed && !await FanOutAsync(batchId, stored.Batch, cancellationToken).ConfigureAwait(false))
         {
-            var checkpoint = stored.Batch.FanOut;
-            var seen = new HashSet<UInt128>();
-            var maxLineBytes = (int)Math.Min(int.MaxValue - 1, _pipeline.MaxRequestBodyBytes + 4096);
-            var input = await _batches.Input(batchId).OpenReadAsync(new BlobOpenReadOptions(allowModifications: false) { BufferSize = 1024 * 1024 }, cancellationToken).ConfigureAwait(false);
-            await using (input.ConfigureAwait(false))
-            {
-                var chunk = new List<BatchInputLine>();
-                long chunkBytes = 0;
-                await foreach (var line in BatchLineReader.ReadAsync(input, 0, 1, maxLineBytes, cancellationToken).ConfigureAwait(false))
-                {
-                    if (line.Number < checkpoint.NextLine)
-                    {
-                        // Already fanned out: only its custom_id matters now, for the duplicate check.
-                        if (line.Number <= _options.MaxLines && BatchLine.Parse(line, _intakeOptions.MaxDepth).CustomId is { } earlier)
-                        {
-                            seen.Add(BatchLine.Digest(earlier));
-                        }
-
-                        continue;
-                    }
-
-                    chunk.Add(line);
-                    chunkBytes += line.Content?.Length ?? 0;
-                    if (chunk.Count >= _options.ChunkLines || chunkBytes >= _options.ChunkBytes)
-                    {
-                        await ProcessChunkAsync(batchId, chunk, seen, final: false, cancellationToken).ConfigureAwait(false);
-                        chunk.Clear();
-                        chunkBytes = 0;
-                    }
-                }
-
-                await ProcessChunkAsync(batchId, chunk, seen, final: true, cancellationToken).ConfigureAwait(false);
-            }
+            // Paused (the window is full; a job end or the resume check sends the fan-out again) or overtaken by another delivery.
+            return;
         }
 
         // Every line is settled or running: the recount loop ends the batch once its jobs have ended.
         await _batches.SendAsync(_batches.Control, BatchControlMessage.Check(batchId, 0), delay: null, cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task ProcessChunkAsync(string batchId, List<BatchInputLine> lines, HashSet<UInt128> seen, bool final, CancellationToken cancellationToken)
+    /// <summary>Reads on from the checkpoint while the window has room; true once the input is read.</summary>
+    private async Task<bool> FanOutAsync(string batchId, BatchRecord batch, CancellationToken cancellationToken)
+    {
+        var checkpoint = batch.FanOut;
+        var room = await RoomAsync(batchId, checkpoint.NextLine, batch, cancellationToken).ConfigureAwait(false);
+        if (room == 0)
+        {
+            return false;
+        }
+
+        var seen = new HashSet<UInt128>();
+        var maxLineBytes = (int)Math.Min(int.MaxValue - 1, _pipeline.MaxRequestBodyBytes + 4096);
+        var input = await _batches.Input(batchId).OpenReadAsync(new BlobOpenReadOptions(allowModifications: false) { BufferSize = 1024 * 1024 }, cancellationToken).ConfigureAwait(false);
+        await using (input.ConfigureAwait(false))
+        {
+            var chunk = new List<BatchInputLine>();
+            long chunkBytes = 0;
+            await foreach (var line in BatchLineReader.ReadAsync(input, 0, 1, maxLineBytes, cancellationToken).ConfigureAwait(false))
+            {
+                if (line.Number < checkpoint.NextLine)
+                {
+                    // Already fanned out: only its custom_id matters now, for the duplicate check.
+                    if (line.Number <= _options.MaxLines && BatchLine.Parse(line, _intakeOptions.MaxDepth).CustomId is { } earlier)
+                    {
+                        seen.Add(BatchLine.Digest(earlier));
+                    }
+
+                    continue;
+                }
+
+                chunk.Add(line);
+                chunkBytes += line.Content?.Length ?? 0;
+                // Each line makes at most one job, so a chunk no longer than the room keeps the window.
+                if (chunk.Count >= Math.Min(_options.ChunkLines, room) || chunkBytes >= _options.ChunkBytes)
+                {
+                    if (await ProcessChunkAsync(batchId, chunk, seen, final: false, cancellationToken).ConfigureAwait(false) is not { } written)
+                    {
+                        return false;
+                    }
+
+                    chunk.Clear();
+                    chunkBytes = 0;
+                    room = await RoomAsync(batchId, written.FanOut.NextLine, written, cancellationToken).ConfigureAwait(false);
+                    if (room == 0)
+                    {
+                        return false;
+                    }
+                }
+            }
+
+            return await ProcessChunkAsync(batchId, chunk, seen, final: true, cancellationToken).ConfigureAwait(false) is not null;
+        }
+    }
+
+    /// <summary>
+    /// Lines the fan-out may read now. When the window is full the fan-out pauses (recorded with the checkpoint it stopped
+    /// at, compare-and-swap) and 0 is returned; also 0 when another delivery has moved the checkpoint on or paused it.
+    /// </summary>
+    private async Task<int> RoomAsync(string batchId, int nextLine, BatchRecord batch, CancellationToken cancellationToken)
+    {
+        var now = _time.GetUtcNow();
+        if (!batch.FanOut.Paused && _window.Room(batch, now) is > 0 and var room)
+        {
+            return room;
+        }
+
+        var (go, paused) = (false, false);
+        var stored = await _batches.UpdateAsync(batchId, record =>
+        {
+            (go, paused) = (false, false);
+            if (record.FanOut.Completed || record.FanOut.NextLine != nextLine)
+            {
+                return false;
+            }
+
+            if (_window.CanResume(record, now))
+            {
+                // Jobs ended since the checkpoint (or this is a redelivery of a paused fan-out that may go on now).
+                go = true;
+                if (!record.FanOut.Paused)
+                {
+                    return false;
+                }
+
+                BatchWindow.Resume(record, now);
+                return true;
+            }
+
+            paused = true;
+            if (record.FanOut.Paused)
+            {
+                // A redelivery of the delivery that paused: its resume check may not have been sent.
+                return false;
+            }
+
+            record.FanOut.Paused = true;
+            record.FanOut.Pauses++;
+            record.FanOut.PausedAt = now;
+            record.FanOut.PausedAtLine = nextLine;
+            return true;
+        }, cancellationToken).ConfigureAwait(false);
+        if (go && stored is not null)
+        {
+            return Math.Max(1, _window.Room(stored.Batch, now));
+        }
+
+        if (paused && stored is not null)
+        {
+            _logger.LogInformation("Batch {BatchId}: fan-out paused at line {Line} with {Unfinished} jobs unfinished (Batches:MaxJobsAhead {Max}).",
+                batchId, nextLine, stored.Batch.Tally.Unfinished, _options.MaxJobsAhead);
+            // The backstop for a resume lost in a crash between a job's end and its message: recounts until the fan-out moves.
+            await _batches.SendAsync(_batches.Control, BatchControlMessage.Resume(batchId, stored.Batch.FanOut.Pauses), _options.CheckInterval, cancellationToken).ConfigureAwait(false);
+        }
+
+        return 0;
+    }
+
+    /// <summary>Submits a chunk and checkpoints it; the record as written, or null when another delivery checkpointed these lines first.</summary>
+    private async Task<BatchRecord?> ProcessChunkAsync(string batchId, List<BatchInputLine> lines, HashSet<UInt128> seen, bool final, CancellationToken cancellationToken)
     {
         var stored = await _batches.GetAsync(batchId, cancellationToken).ConfigureAwait(false)
             ?? throw new InvalidOperationException($"Batch {batchId} vanished during its fan-out.");
@@ -162,15 +251,20 @@ public sealed class BatchFanOutService
 
         var firstLine = lines.Count > 0 ? lines[0].Number : batch.FanOut.NextLine;
         // Tagged at the start, so that a listener sees which checkpoint is being written.
+        var moved = false;
+        StoredBatch? written;
         using (var checkpoint = PipelineTelemetry.ActivitySource.StartActivity(BatchTelemetry.CheckpointActivity, ActivityKind.Internal, default(ActivityContext),
             [new(BatchTelemetry.BatchIdTag, batchId), new(BatchTelemetry.LineTag, firstLine)]))
         {
-            var written = await _batches.UpdateAsync(batchId, record =>
+            written = await _batches.UpdateAsync(batchId, record =>
             {
+                moved = false;
                 if (record.FanOut.Completed || record.FanOut.NextLine != firstLine)
                 {
                     return false;
                 }
+
+                moved = true;
 
                 if (lines.Count > 0)
                 {
@@ -203,8 +297,15 @@ public sealed class BatchFanOutService
             checkpoint?.SetTag(BatchTelemetry.LinesTag, written?.Batch.Tally.Lines);
         }
 
+        if (!moved)
+        {
+            _logger.LogInformation("Batch {BatchId}: lines from {First} were checkpointed by another delivery; this one stops.", batchId, firstLine);
+            return null;
+        }
+
         _logger.LogInformation("Batch {BatchId}: lines {First}-{Last} fanned out ({Jobs} jobs, {Errors} line errors){Final}.",
             batchId, firstLine, firstLine + lines.Count - 1, outcomes.Count(o => o.JobId is not null), errors.Count, final ? "; the input is read" : string.Empty);
+        return written!.Batch;
     }
 
     private async Task<LineOutcome> SubmitAsync(BatchRecord batch, BatchLine envelope, CancellationToken cancellationToken)

@@ -28,6 +28,14 @@ public sealed class BatchOptions
     [Range(1, 64)]
     public int IntakeConcurrency { get; set; } = 8;
 
+    /// <summary>
+    /// Jobs of one batch created but not yet ended, at most: the fan-out stops when this many are unfinished and goes on
+    /// once half of them have ended. 500 is about a minute of the provider's 500 images a minute, so the batch queue never
+    /// runs dry, while a cancel walks at most this many jobs and two batches take turns rather than queue behind each other.
+    /// </summary>
+    [Range(1, 100_000)]
+    public int MaxJobsAhead { get; set; } = 500;
+
     /// <summary>Without <c>completion_window</c> or <c>deadline</c>: the OpenAI Batch API's 24 hours.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "7.00:00:00")]
     public TimeSpan DefaultCompletionWindow { get; set; } = TimeSpan.FromHours(24);

@@ -29,6 +29,7 @@ public sealed class BatchProgress : IJobEndedHandler
     private readonly BatchEventPublisher _events;
     private readonly IReadOnlyList<IBatchEndedHandler> _endedHandlers;
     private readonly BatchOptions _options;
+    private readonly BatchWindow _window;
     private readonly TimeProvider _time;
     private readonly ILogger<BatchProgress> _logger;
 
@@ -43,6 +44,7 @@ public sealed class BatchProgress : IJobEndedHandler
         _events = events;
         _endedHandlers = endedHandlers.ToList();
         _options = options.Value;
+        _window = new BatchWindow(_options.MaxJobsAhead);
         _time = time;
         _logger = logger;
     }
@@ -68,12 +70,20 @@ public sealed class BatchProgress : IJobEndedHandler
                 return;
             }
 
+            var resume = false;
             var stored = await _batches.UpdateAsync(batch.BatchId, record =>
             {
                 record.Tally.Count(job.Status);
                 record.Cost = BatchCostEstimator.Add(record.Cost, job.Cost, estimated: false);
+                // Compare-and-swap: of the job ends that free half the window, only the one whose write lands resumes.
+                resume = _window.TryResume(record, _time.GetUtcNow());
                 return true;
             }, cancellationToken).ConfigureAwait(false);
+            if (resume)
+            {
+                await _batches.SendAsync(_batches.Control, BatchControlMessage.FanOut(batch.BatchId), delay: null, cancellationToken).ConfigureAwait(false);
+            }
+
             if (stored?.Batch is { FanOut.Completed: true, IsFinished: false } record && record.Tally.Ended >= record.Tally.Accepted)
             {
                 await _batches.SendAsync(_batches.Control, BatchControlMessage.Finalize(record.Id), delay: null, cancellationToken).ConfigureAwait(false);
@@ -113,13 +123,7 @@ public sealed class BatchProgress : IJobEndedHandler
         var ended = await ReadMarkersAsync(batchId, cancellationToken).ConfigureAwait(false);
         var recounted = await _batches.UpdateAsync(batchId, record =>
         {
-            var tally = record.Tally;
-            (tally.Succeeded, tally.PartiallySucceeded, tally.Failed, tally.Cancelled, tally.Expired) = (0, 0, 0, 0, 0);
-            foreach (var marker in ended)
-            {
-                tally.Count(marker.Status);
-            }
-
+            Recount(record.Tally, ended);
             return true;
         }, cancellationToken).ConfigureAwait(false);
         if (recounted!.Batch.Tally.Ended >= recounted.Batch.Tally.Accepted)
@@ -140,6 +144,70 @@ public sealed class BatchProgress : IJobEndedHandler
         else if (!finalizeOnly)
         {
             await _batches.SendAsync(_batches.Control, BatchControlMessage.Check(batchId, round + 1), _options.CheckInterval, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// The resume step, every <see cref="BatchOptions.CheckInterval"/> while pause <paramref name="pause"/> lasts: recounts
+    /// the markers (a count lost in a crash would keep the window full) and resumes the fan-out when it may go on; sends
+    /// the fan-out again when a resume was recorded but the fan-out never moved (its message lost in a crash). Ends when the
+    /// fan-out has moved on, paused again (a newer chain) or read the input.
+    /// </summary>
+    public async Task ResumeCheckAsync(string batchId, int pause, CancellationToken cancellationToken)
+    {
+        if (await _batches.GetAsync(batchId, cancellationToken).ConfigureAwait(false) is not { Batch: { IsFinished: false, FanOut: { Completed: false } fanOut } } stored
+            || fanOut.Pauses != pause || fanOut.NextLine != fanOut.PausedAtLine)
+        {
+            return;
+        }
+
+        var now = _time.GetUtcNow();
+        if (!fanOut.Paused)
+        {
+            if (now - fanOut.ResumedAt >= _options.CheckInterval)
+            {
+                _logger.LogWarning("Batch {BatchId}: the fan-out was resumed at {ResumedAt} but has not moved from line {Line}; it is sent again.", batchId, fanOut.ResumedAt, fanOut.NextLine);
+                await _batches.SendAsync(_batches.Control, BatchControlMessage.FanOut(batchId), delay: null, cancellationToken).ConfigureAwait(false);
+            }
+
+            await _batches.SendAsync(_batches.Control, BatchControlMessage.Resume(batchId, pause), _options.CheckInterval, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        if (now - fanOut.PausedAt >= ReconcileEvery * _options.CheckInterval)
+        {
+            await ReconcileAsync(batchId, cancellationToken).ConfigureAwait(false);
+        }
+
+        var ended = await ReadMarkersAsync(batchId, cancellationToken).ConfigureAwait(false);
+        var resume = false;
+        await _batches.UpdateAsync(batchId, record =>
+        {
+            resume = false;
+            if (record.FanOut.Pauses != pause)
+            {
+                return false;
+            }
+
+            Recount(record.Tally, ended);
+            resume = _window.TryResume(record, now);
+            return true;
+        }, cancellationToken).ConfigureAwait(false);
+        if (resume)
+        {
+            _logger.LogInformation("Batch {BatchId}: the recount frees the window; the fan-out resumes.", batchId);
+            await _batches.SendAsync(_batches.Control, BatchControlMessage.FanOut(batchId), delay: null, cancellationToken).ConfigureAwait(false);
+        }
+
+        await _batches.SendAsync(_batches.Control, BatchControlMessage.Resume(batchId, pause), _options.CheckInterval, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static void Recount(BatchTally tally, List<EndedMarker> ended)
+    {
+        (tally.Succeeded, tally.PartiallySucceeded, tally.Failed, tally.Cancelled, tally.Expired) = (0, 0, 0, 0, 0);
+        foreach (var marker in ended)
+        {
+            tally.Count(marker.Status);
         }
     }
 

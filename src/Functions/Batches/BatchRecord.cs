@@ -157,6 +157,19 @@ public sealed class BatchFanOut
     /// is restarted, one that fails at the same line twice is not.
     /// </summary>
     public int? RestartedAtLine { get; set; }
+
+    /// <summary>Stopped with <see cref="BatchOptions.MaxJobsAhead"/> jobs unfinished; the job end that leaves half of them resumes it, once.</summary>
+    public bool Paused { get; set; }
+
+    /// <summary>Times the fan-out paused; the resume check of pause n carries round n, so that an older check's chain ends.</summary>
+    public int Pauses { get; set; }
+
+    public DateTimeOffset? PausedAt { get; set; }
+
+    /// <summary>The next line when the fan-out last paused: a resume check that finds it unmoved long after the resume sends the fan-out again.</summary>
+    public int? PausedAtLine { get; set; }
+
+    public DateTimeOffset? ResumedAt { get; set; }
 }
 
 /// <summary>Counters as facts. Ended counts come from the job-ended hook (one marker per job) and are recounted before the batch ends.</summary>
@@ -191,6 +204,10 @@ public sealed class BatchTally
 
     [JsonIgnore]
     public int Ended => Succeeded + PartiallySucceeded + Failed + Cancelled + Expired;
+
+    /// <summary>Jobs created and not yet counted as ended: what <see cref="BatchOptions.MaxJobsAhead"/> bounds.</summary>
+    [JsonIgnore]
+    public int Unfinished => Math.Max(0, Accepted - Ended);
 
     public void Count(JobStatus status, int delta = 1)
     {
