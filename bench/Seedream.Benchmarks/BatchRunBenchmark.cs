@@ -61,7 +61,11 @@ internal static partial class BatchRunBenchmark
     {
         ArgumentNullException.ThrowIfNull(options);
         var input = Path.Combine(Path.GetTempPath(), $"batch-run-{Guid.NewGuid():N}.jsonl");
-        await using var azurite = await AzuriteInstance.StartAsync(cancellationToken).ConfigureAwait(false);
+        // On disk, as run.sh runs it: in memory Azurite holds every stored image, and a 10,000-line run grew it to 2 GB
+        // and stopped it answering after about ten minutes.
+        var azuriteData = Directory.CreateTempSubdirectory("batch-run-azurite-");
+        await using var cleanup = new DirectoryCleanup(azuriteData);
+        await using var azurite = await AzuriteInstance.StartAsync(azuriteData.FullName, cancellationToken).ConfigureAwait(false);
         await using var emulator = await EmulatorProcess.StartAsync(new Dictionary<string, string>
         {
             ["NoiseContent"] = "false",
@@ -296,5 +300,23 @@ internal static partial class BatchRunBenchmark
 
         await file.FlushAsync(cancellationToken).ConfigureAwait(false);
         return (file.BaseStream.Length, invalid);
+    }
+}
+
+/// <summary>Deletes a run's scratch directory after everything that wrote to it has stopped (disposed before it).</summary>
+internal sealed class DirectoryCleanup(DirectoryInfo directory) : IAsyncDisposable
+{
+    public ValueTask DisposeAsync()
+    {
+        try
+        {
+            directory.Delete(recursive: true);
+        }
+        catch (IOException)
+        {
+            // A file still held open is left to the temp folder's own cleanup.
+        }
+
+        return ValueTask.CompletedTask;
     }
 }
