@@ -220,6 +220,7 @@ internal static class ScaleOutBenchmark
                 Calls: calls.Count,
                 Refused: calls.Count(r => r.ResponseStatus == 429),
                 ImagesGenerated: answered.Sum(r => sizeOf[JobIdOf(r.Body)!]),
+                // The log's receive time stands for the admission, a body's read (milliseconds) before it.
                 GoodputShare: Goodput(answered.Select(r => (r.ReceivedAt, sizeOf[JobIdOf(r.Body)!])).ToList(), options),
                 Seconds: finished.Count == 0 ? stopwatch.Elapsed.TotalSeconds : finished.Values.Max(),
                 BySize: options.JobSizes.Select(size =>
@@ -242,24 +243,31 @@ internal static class ScaleOutBenchmark
         }
     }
 
+    /// <summary>How often <see cref="Goodput"/> samples the start of a window.</summary>
+    internal static readonly TimeSpan GoodputStep = TimeSpan.FromSeconds(0.25);
+
     /// <summary>
-    /// Images generated per window while the backlog lasts, as a share of the limit: from the end of the first window
-    /// (the provider admits a whole window's worth at once into an empty window) to the admission of the 90th-percentile
-    /// image (the tail, when only a few jobs are left, measures the backlog's end, not the pacing).
+    /// The share of the limit the backlog used while it ran: the mean, over every window [t, t + W) that lies within the
+    /// busy period (t sampled every <see cref="GoodputStep"/>), of the images admitted in that window ÷ L. The busy period
+    /// runs from the first admission to the admission of the 90th-percentile image (the tail, when only a few jobs are
+    /// left, measures the backlog's end, not the pacing). Each window is one the provider's sliding window also sees, so
+    /// no sample can exceed L under a correct limiter, whatever the span; a rate over an arbitrary span could (a sliding
+    /// window admits up to L × (T/W + 1) in a span T).
     /// </summary>
     public static double Goodput(IReadOnlyList<(DateTimeOffset At, int Images)> admitted, ScaleOutOptions options)
     {
+        ArgumentNullException.ThrowIfNull(admitted);
         ArgumentNullException.ThrowIfNull(options);
-        if (admitted.Count < 2)
+        if (admitted.Count == 0)
         {
             return 0;
         }
 
         var ordered = admitted.OrderBy(a => a.At).ToList();
         var total = ordered.Sum(a => a.Images);
-        var start = ordered[0].At + options.Window;
-        var cumulative = 0;
+        var start = ordered[0].At;
         var end = ordered[^1].At;
+        var cumulative = 0;
         foreach (var (at, images) in ordered)
         {
             cumulative += images;
@@ -270,14 +278,32 @@ internal static class ScaleOutBenchmark
             }
         }
 
-        if (end <= start)
+        if (end - start < options.Window)
         {
-            // The backlog fitted into about one window: report what one window admitted.
-            return (double)total / options.ImagesPerWindow;
+            // The bulk fitted into one window, which the provider saw whole: report that window.
+            return (double)ordered.Where(a => a.At <= end).Sum(a => a.Images) / options.ImagesPerWindow;
         }
 
-        var inside = ordered.Where(a => a.At > start && a.At <= end).Sum(a => a.Images);
-        return inside / (end - start).TotalSeconds * options.Window.TotalSeconds / options.ImagesPerWindow;
+        // Two pointers over the ordered admissions: [first, next) are the ones in [t, t + W).
+        int first = 0, next = 0, inWindow = 0, samples = 0;
+        double sum = 0;
+        for (var t = start; t + options.Window <= end; t += GoodputStep)
+        {
+            while (next < ordered.Count && ordered[next].At < t + options.Window)
+            {
+                inWindow += ordered[next++].Images;
+            }
+
+            while (first < next && ordered[first].At < t)
+            {
+                inWindow -= ordered[first++].Images;
+            }
+
+            sum += inWindow;
+            samples++;
+        }
+
+        return sum / samples / options.ImagesPerWindow;
     }
 
     private static string RequestJson(string model, string id, int images)
@@ -392,8 +418,9 @@ internal static class ScaleOutBenchmark
             and model ({options.ImagesPerMinute.ToString("0", inv)} IPM, the provider's shape scaled), {options.ImageDelay.TotalMilliseconds.ToString("0", inv)} ms per image;
             {options.JobsPerSize * sizes.Count} jobs ({options.JobsPerSize} each of {string.Join(", ", sizes)} images, {images} images, shuffled)
             sent to the queue at once, the same backlog per mode in one run. Waits (the client's `DefaultRetryAfter`, `Pacing:RetryDelay`)
-            are scaled with the window (a twelfth of it, as 5 s is of a minute). Goodput: images the emulator admitted per window
-            from the end of the first window to the admission of the 90th-percentile image, as a share of the limit. Calls and
+            are scaled with the window (a twelfth of it, as 5 s is of a minute). Goodput: the mean, over every window [t, t + {options.Window.TotalSeconds.ToString("0", inv)} s)
+            from the first admission to the admission of the 90th-percentile image (t every {GoodputStep.TotalSeconds.ToString("0.00", inv)} s), of the images the
+            emulator admitted in that window, as a share of the limit (the provider's own sliding window: at most 100 %). Calls and
             repeated generations come from the emulator's request log (each prompt names its job); terminal events from the
             Event Grid receiver. Time to finish: from sending the backlog to the job's terminal event. SharedBudget's design
             ceiling at these settings (defaults: TargetShare 0.98, ArrivalSlack 2 s): {ledger.Ceiling.ToString("P1", inv)} of the limit
